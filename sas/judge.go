@@ -87,6 +87,36 @@ const (
 	ReasonUserBound               = "user-bound"
 )
 
+// ReasonCodes lists every reason code Assess can return, for validating
+// policy overrides.
+func ReasonCodes() []string {
+	return []string{
+		ReasonScopeAccount, ReasonScopeContainer, ReasonScopeObject, ReasonLongLived,
+		ReasonExpired, ReasonNotYetValid, ReasonAccountSASDisallowed, ReasonForbiddenPermission,
+		ReasonHTTPAllowed, ReasonNoIPRestriction, ReasonKeyRotationOnly, ReasonStoredPolicy,
+		ReasonPolicySuppliesFields, ReasonUserDelegation, ReasonExpiryAfterKeyExpiry,
+		ReasonNonCanonicalPermissions, ReasonDuplicatePermissions, ReasonDuplicateParameters,
+		ReasonLegacyVersion, ReasonNoStart, ReasonCorrelationID, ReasonUserBound,
+	}
+}
+
+// PermissionNames lists every permission name a token can carry, for
+// validating policies.
+func PermissionNames() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, table := range []map[byte]letterInfo{blobLetters, accountLetters, fileLetters, queueLetters, tableLetters} {
+		for _, info := range table {
+			if !seen[info.name] {
+				seen[info.name] = true
+				out = append(out, info.name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Policy is what an organisation accepts. Start from [DefaultPolicy]; the
 // CLI overrides it from .overshare.toml.
 type Policy struct {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -36,8 +37,7 @@ var sasKeys = map[string]bool{
 // sentinel errors ([ErrNotSAS], [ErrMissingField], [ErrInvalidEscape],
 // [ErrBadTime], [ErrUnknownPermission], [ErrBadValue]).
 func Parse(s string) (*Token, error) {
-	s = strings.TrimSpace(s)
-	s = strings.Trim(s, "\"'`")
+	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), "\"'`"))
 	if !utf8.ValidString(s) {
 		return nil, &ParseError{Field: "input", Err: ErrNotSAS}
 	}
@@ -192,6 +192,10 @@ func parseQuery(tok *Token, query string) error {
 			val = strings.ReplaceAll(val, " ", "+")
 		}
 		if sasKeys[lk] {
+			if val == "" && (lk == "sig" || lk == "sv") {
+				// An empty required value is as good as absent.
+				continue
+			}
 			if seen[lk] {
 				if !containsString(tok.Duplicates, lk) {
 					tok.Duplicates = append(tok.Duplicates, lk)
@@ -199,7 +203,7 @@ func parseQuery(tok *Token, query string) error {
 			}
 			seen[lk] = true
 		}
-		tok.Params = append(tok.Params, Param{Key: key, Raw: raw, Value: val})
+		tok.Params = append(tok.Params, Param{Key: key, Raw: raw, Value: val, text: part})
 	}
 	if !seen["sig"] {
 		if !seen["sv"] && !seen["se"] && !seen["sp"] {
@@ -261,8 +265,8 @@ func serviceLabel(l string) (Service, bool) {
 
 func parseEndpoint(tok *Token, raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fieldError("url", "", ErrBadValue, "not a valid URL")
+	if err != nil || u.Host == "" || (!strings.EqualFold(u.Scheme, "https") && !strings.EqualFold(u.Scheme, "http")) {
+		return fieldError("endpoint", "", ErrBadValue, "not an http or https URL")
 	}
 	tok.Scheme = strings.ToLower(u.Scheme)
 	tok.Host = strings.ToLower(u.Host)
@@ -305,7 +309,7 @@ func parseEndpoint(tok *Token, raw string) error {
 			}
 		}
 	}
-	tok.Path = strings.TrimSuffix(path, "/")
+	tok.Path = path
 	tok.Endpoint = tok.Scheme + "://" + tok.Host
 	if tok.IPStyle && tok.Account != "" {
 		tok.Endpoint += "/" + tok.Account
@@ -328,7 +332,7 @@ var versionForm = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 // parameters, validating each field.
 func classify(tok *Token) error {
 	tok.Version = tok.Get("sv")
-	if !versionForm.MatchString(tok.Version) {
+	if _, err := time.Parse("2006-01-02", tok.Version); err != nil || !versionForm.MatchString(tok.Version) {
 		return fieldError("sv", tok.Version, ErrBadValue, "want a service version YYYY-MM-DD")
 	}
 	_, hasSS := tok.Lookup("ss")
@@ -363,14 +367,20 @@ func classify(tok *Token) error {
 	if err := classifyResource(tok, sr); err != nil {
 		return err
 	}
+	switch tok.Resource {
+	case ResourceBlob, ResourceSnapshot, ResourceVersion, ResourceFile:
+		// Object names may end in a slash, and it is signed.
+	default:
+		tok.Path = strings.TrimSuffix(tok.Path, "/")
+	}
 	if tok.Kind == KindAccount {
 		if err := parseAccountScope(tok); err != nil {
 			return err
 		}
 	}
 
-	sp, hasSP := tok.Lookup("sp")
-	if !hasSP && tok.StoredPolicy == "" {
+	sp := tok.Get("sp")
+	if sp == "" && tok.StoredPolicy == "" {
 		return fieldError("sp", "", ErrMissingField, "sp is required unless a stored access policy (si) supplies it")
 	}
 	perms, err := ParsePermissions(sp, tok.Kind, tok.Service, tok.Resource)

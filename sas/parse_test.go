@@ -371,12 +371,12 @@ func TestPermissionsByContext(t *testing.T) {
 			t.Errorf("ParsePermissions(%q, %s %s) class = %s, want %s", tt.sp, tt.kind, tt.res, p.Class, tt.class)
 		}
 	}
-	// l is not a file permission, nor a blob one.
+	// l is not a file permission, u not a blob one, d not a queue one.
 	for _, c := range []struct {
 		sp  string
 		svc Service
 		res Resource
-	}{{"rl", ServiceFile, ResourceFile}, {"rl", ServiceBlob, ResourceBlob}, {"rd", ServiceQueue, ResourceQueue}} {
+	}{{"rl", ServiceFile, ResourceFile}, {"ru", ServiceBlob, ResourceBlob}, {"rd", ServiceQueue, ResourceQueue}} {
 		if _, err := ParsePermissions(c.sp, KindService, c.svc, c.res); !errors.Is(err, ErrUnknownPermission) {
 			t.Errorf("ParsePermissions(%q, %s) error = %v, want ErrUnknownPermission", c.sp, c.res, err)
 		}

@@ -173,11 +173,15 @@ func permissionContext(kind Kind, svc Service, res Resource) permContext {
 		return permContext{"a container SAS", blobLetters, "racwdxyltfmeopi",
 			[]string{"racwdxyltfmeopi", "racwdxltmeiyf", "racwdxltfmeopi"}}
 	case res == ResourceDirectory:
-		return permContext{"a directory SAS", blobLetters, "racwdlmeop",
-			[]string{"racwdlmeop"}}
+		// The SDKs mint every blob letter on a directory; the service
+		// decides which apply, so accept them all.
+		return permContext{"a directory SAS", blobLetters, "racwdxyltfmeopi",
+			[]string{"racwdlmeop", "racwdxyltfmeopi"}}
 	default: // blob, snapshot, version
-		return permContext{"a blob SAS", blobLetters, "racwdxytmeopi",
-			[]string{"racwdxyltmeopi", "racwdxtmeiy"}}
+		// l and f have no meaning on one blob, but the Go SDK mints them
+		// (order racwdxyltmeopi) and the service accepts the token.
+		return permContext{"a blob SAS", blobLetters, "racwdxyltfmeopi",
+			[]string{"racwdxyltmeopi", "racwdxtmeiy", "racwdxyltfmeopi"}}
 	}
 }
 

@@ -75,9 +75,11 @@ const (
 // URL-decoded literal value: exactly what the service signs, never
 // re-formatted.
 type Param struct {
-	Key   string // as written (SAS keys are matched case-insensitively)
+	Key   string // decoded (SAS keys are matched case-insensitively)
 	Raw   string // the escaped value as written in the query
 	Value string // the decoded value
+
+	text string // the whole key=value part exactly as written
 }
 
 // Token is a parsed shared access signature. It holds the literal values of
@@ -169,26 +171,17 @@ func (t *Token) Signature() string { return t.Get("sig") }
 // Query returns the token's query string exactly as written (parameters in
 // their original order and escaping). It contains the live signature.
 func (t *Token) Query() string {
-	var b strings.Builder
-	for i, p := range t.Params {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(p.Key)
-		b.WriteByte('=')
-		b.WriteString(p.Raw)
-	}
-	return b.String()
+	return t.render(false, false)
 }
 
 // URL returns the full URL (endpoint, path and query) when the endpoint is
 // known, else the query alone. It contains the live signature.
 func (t *Token) URL() string {
-	return t.render(false)
+	return t.render(true, false)
 }
 
 // Redacted returns the URL or query with the signature replaced by "REDACTED".
-func (t *Token) Redacted() string { return t.render(true) }
+func (t *Token) Redacted() string { return t.render(true, true) }
 
 // String returns the redacted form, so that printing a Token never leaks it.
 func (t *Token) String() string { return t.Redacted() }
@@ -196,9 +189,9 @@ func (t *Token) String() string { return t.Redacted() }
 // GoString redacts too, for %#v.
 func (t *Token) GoString() string { return "sas.Token(" + t.Redacted() + ")" }
 
-func (t *Token) render(redact bool) string {
+func (t *Token) render(withEndpoint, redact bool) string {
 	var b strings.Builder
-	if t.Endpoint != "" {
+	if withEndpoint && t.Endpoint != "" {
 		b.WriteString(strings.TrimSuffix(t.Endpoint, "/"))
 		b.WriteByte('/')
 		for i, seg := range strings.Split(t.Path, "/") {
@@ -213,12 +206,13 @@ func (t *Token) render(redact bool) string {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(p.Key)
-		b.WriteByte('=')
-		if redact && strings.EqualFold(p.Key, "sig") {
-			b.WriteString("REDACTED")
-		} else {
-			b.WriteString(p.Raw)
+		switch {
+		case redact && strings.EqualFold(p.Key, "sig"):
+			b.WriteString(p.Key + "=REDACTED")
+		case p.text != "":
+			b.WriteString(p.text)
+		default:
+			b.WriteString(p.Key + "=" + p.Raw)
 		}
 	}
 	return b.String()
@@ -275,24 +269,13 @@ func (t *Token) HTTPAllowed() bool {
 }
 
 // CanonicalResource is the resource part of the string-to-sign:
-// "/blob/account/container/blob" (or "/account/..." before sv 2015-02-21).
+// "/blob/account/container/blob" (or "/account/..." before sv 2015-02-21),
+// cut to what the token is scoped to (a container SAS on a blob URL signs
+// the container). It is "" when it cannot be built.
 func (t *Token) CanonicalResource() string {
-	path := t.Path
-	if t.Service == ServiceTable {
-		// The table name (tn) is signed lower-cased; the URL path may carry
-		// key predicates such as "mytable(PartitionKey='p')".
-		if tn := t.Get("tn"); tn != "" {
-			path = tn
-		}
-		path = strings.ToLower(path)
+	r, err := stsCanonicalResource(t, stsVersion(t), stsService(t))
+	if err != nil {
+		return ""
 	}
-	path = strings.ReplaceAll(path, "\\", "/")
-	res := "/" + t.Account
-	if path != "" {
-		res += "/" + path
-	}
-	if t.Version == "" || t.Version < "2015-02-21" {
-		return res
-	}
-	return "/" + t.Service.signingService() + res
+	return r
 }
