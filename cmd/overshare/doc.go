@@ -1,0 +1,85 @@
+// Overshare finds leaked shared-access credentials, Azure SAS tokens
+// first, and tells what each one exposes, for how long, and how to revoke
+// it.
+//
+// It is built around a real incident: a research repository published an
+// Azure account SAS URL meant to share one folder of model files. The
+// token covered the whole storage account (38 TB), allowed overwrite and
+// delete, was valid until 2051, and could be revoked only by rotating the
+// account key that signed it.
+//
+// Usage:
+//
+//	overshare <command> [flags] [arguments]
+//
+// # Commands
+//
+//	inspect TOKEN|URL|-
+//	    Explain one credential offline: its kind, scope, permissions,
+//	    lifetime, risk and how to revoke it. "-" reads it from standard
+//	    input, which keeps it out of the shell history and process list.
+//
+//	attribute --keys-file FILE TOKEN|URL
+//	    Say which account key (key1 or key2) signed a SAS, so you know
+//	    which key to rotate. Keys are read from FILE, never taken from
+//	    the command line, where they would land in the shell history.
+//
+//	version
+//	    Print the version of overshare and of the Go toolchain that built
+//	    it. With --format json: {"tool": {"name": "overshare", "version": ...}}.
+//
+//	help [COMMAND]
+//	    Show help for overshare or for one command. "overshare COMMAND -h"
+//	    does the same.
+//
+// # Common flags
+//
+// These apply to every command and may appear before or after it.
+//
+//	--format FORMAT     report format: text (default) or json. jsonl,
+//	                    sarif and markdown are planned; asking for one
+//	                    today is a usage error.
+//	--output FILE       write the report to FILE instead of standard output.
+//	--config FILE       settings file (TOML) instead of .overshare.toml;
+//	                    see "Configuration" below.
+//	--fail-on SEVERITY  exit 1 when a finding is at or above SEVERITY:
+//	                    info, low, medium, high (default) or critical.
+//	--show-secrets      print credentials in full; by default only a
+//	                    redacted preview and a SHA-256 are shown.
+//	--progress WHEN     progress on standard error: auto (default: if it
+//	                    is a terminal), always or never.
+//	-q, --quiet         print nothing on standard error except errors.
+//
+// Standard output carries only the report. Errors go to standard error as
+// "overshare: error: ...", followed by "overshare: hint: ..." where a hint
+// helps.
+//
+// # Exit codes
+//
+//	0  nothing at or above --fail-on
+//	1  findings at or above --fail-on
+//	2  usage or configuration error
+//	3  the run could not finish or some inputs could not be read
+//	   (and nothing reached --fail-on)
+//
+// Findings outrank an incomplete run: a CI gate fails with 1 on a leaked
+// credential even when another input could not be read.
+//
+// # Examples
+//
+// Explain a SAS URL found in a chat log, reading it from standard input:
+//
+//	printf '%s' "$SAS_URL" | overshare inspect -
+//
+// The same as JSON, for a ticket or a script:
+//
+//	overshare inspect --format json "$SAS_URL" > sas.json
+//
+// Find out which account key to rotate:
+//
+//	overshare attribute --keys-file keys.txt "$SAS_URL"
+//
+// Check the version in a bug report:
+//
+//	overshare version --format json
+package main

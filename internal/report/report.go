@@ -1,0 +1,197 @@
+// Package report renders findings. Each output format is a [Handler]
+// that the engine feeds one event at a time; the engine never imports a
+// format. Formats that must see every finding before writing (grouped
+// text, one JSON document) buffer and write on [Handler.Flush].
+//
+// JSON is the canonical format: it starts by recording how the run was
+// made ([RunInfo]) so that any other format can be rendered from a saved
+// JSON report.
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/overshare/overshare/internal/finding"
+)
+
+// SchemaVersion is the version of the JSON report layout. It changes when
+// a field is renamed or removed, not when one is added.
+const SchemaVersion = 1
+
+// Handler receives the events of one run, in order: Start once, then any
+// number of Finding and Error calls, then Flush once. A Handler need not
+// be safe for concurrent use; the engine serialises calls.
+type Handler interface {
+	// Start records how the run was made.
+	Start(RunInfo) error
+	// Finding reports one finding. Handlers may keep f (a shallow copy);
+	// the engine must not change a finding after handing it over.
+	Finding(f *finding.Finding) error
+	// Error reports an input that could not be read or scanned; the run
+	// goes on.
+	Error(ScanError) error
+	// Flush writes anything buffered. Nothing may be written after it.
+	Flush() error
+}
+
+// RunInfo records how a run was made. In JSON it is the "tool" object,
+// the first thing in the report.
+type RunInfo struct {
+	Tool ToolInfo
+	// Command is the subcommand, e.g. "scan".
+	Command string
+	// Args are the command's positional arguments (targets).
+	Args []string
+	// Options are the effective option values by flag name, e.g.
+	// "fail-on": "high". A map, so JSON writes it sorted.
+	Options map[string]string
+}
+
+// ToolInfo names the program that wrote a report.
+type ToolInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// RulesVersion identifies the detection rules, which can change
+	// findings without a change of tool version. Empty until rules exist.
+	RulesVersion string `json:"rules_version,omitempty"`
+}
+
+// ScanError is one input that could not be read or scanned.
+type ScanError struct {
+	Path string `json:"path"`
+	Err  string `json:"error"`
+}
+
+// Options are the choices that change how every format renders.
+type Options struct {
+	// ShowSecrets includes the raw credential (--show-secrets).
+	ShowSecrets bool
+	// Color enables ANSI colour in text output. The caller decides: set it
+	// only when the writer is a terminal.
+	Color bool
+}
+
+// FormatError is returned by [New] for a format it cannot write.
+type FormatError struct {
+	Format string
+	// Planned is true for a format that is part of the CLI contract but
+	// has no handler yet, false for a name that is not a format at all.
+	Planned bool
+}
+
+func (e *FormatError) Error() string {
+	if e.Planned {
+		return fmt.Sprintf("output format %q is not implemented yet (implemented: %s)", e.Format, strings.Join(Formats(), ", "))
+	}
+	return fmt.Sprintf("unknown output format %q (implemented: %s)", e.Format, strings.Join(Formats(), ", "))
+}
+
+// Formats returns the formats [New] accepts, in the order to show users.
+func Formats() []string {
+	return []string{"text", "json"}
+}
+
+// PlannedFormats returns formats in the command-line contract that have
+// no handler yet.
+func PlannedFormats() []string {
+	return []string{"jsonl", "sarif", "markdown"}
+}
+
+// New returns the handler for format, writing to w.
+func New(format string, w io.Writer, opts Options) (Handler, error) {
+	switch format {
+	case "text":
+		return NewTextHandler(w, opts), nil
+	case "json":
+		return NewJSONHandler(w, opts), nil
+	}
+	return nil, &FormatError{Format: format, Planned: slices.Contains(PlannedFormats(), format)}
+}
+
+// Summary counts a run's results. The CLI also uses it to decide the exit
+// code, so the number in the report and the exit code cannot disagree.
+type Summary struct {
+	Findings   int            `json:"findings"`
+	BySeverity SeverityCounts `json:"by_severity"`
+	Errors     int            `json:"errors"`
+}
+
+// SeverityCounts counts findings per severity. A struct rather than a map
+// so that JSON lists them worst first and always has every key.
+type SeverityCounts struct {
+	Critical int `json:"critical"`
+	High     int `json:"high"`
+	Medium   int `json:"medium"`
+	Low      int `json:"low"`
+	Info     int `json:"info"`
+}
+
+// Add counts one finding.
+func (s *Summary) Add(f *finding.Finding) {
+	s.Findings++
+	if p := s.BySeverity.slot(f.Severity); p != nil {
+		*p++
+	}
+}
+
+// AddError counts one scan error.
+func (s *Summary) AddError() { s.Errors++ }
+
+// Count returns the number of findings of severity sev.
+func (s *Summary) Count(sev finding.Severity) int {
+	if p := s.BySeverity.slot(sev); p != nil {
+		return *p
+	}
+	return 0
+}
+
+// AtLeast returns the number of findings at or above floor, the count
+// that --fail-on acts on.
+func (s *Summary) AtLeast(floor finding.Severity) int {
+	n := 0
+	for _, sev := range finding.Severities() {
+		if sev >= floor {
+			n += s.Count(sev)
+		}
+	}
+	return n
+}
+
+func (c *SeverityCounts) slot(sev finding.Severity) *int {
+	switch sev {
+	case finding.Critical:
+		return &c.Critical
+	case finding.High:
+		return &c.High
+	case finding.Medium:
+		return &c.Medium
+	case finding.Low:
+		return &c.Low
+	case finding.Info:
+		return &c.Info
+	}
+	return nil
+}
+
+// sortFindings puts findings in report order: worst first, then by rule
+// and ID. The engine scans concurrently, so arrival order is not stable;
+// reports must be, for diffs and golden files.
+func sortFindings(fs []finding.Finding) {
+	slices.SortStableFunc(fs, func(a, b finding.Finding) int {
+		return cmp.Or(
+			cmp.Compare(b.Severity, a.Severity),
+			cmp.Compare(a.Rule, b.Rule),
+			cmp.Compare(a.ID, b.ID),
+		)
+	})
+}
+
+func sortErrors(es []ScanError) {
+	slices.SortStableFunc(es, func(a, b ScanError) int {
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Err, b.Err))
+	})
+}
