@@ -312,7 +312,9 @@ func Assess(t *Token, p Policy, now time.Time) Assessment {
 
 func remediate(t *Token, expired bool) Remediation {
 	acct := accountName(t)
-	replace := fmt.Sprintf("share only what is needed with a service SAS: https only, the fewest permissions, a short expiry, bound to a stored access policy (overshare mint --account-url https://%s.blob.core.windows.net --container NAME --permissions r)", acct)
+	replace := fmt.Sprintf("share only what is needed with a service SAS: https only, the fewest permissions, a short expiry, bound to a stored access policy "+
+		"(az storage container policy create --account-name %[1]s --container-name NAME --name NEW-ID --permissions r --expiry DATE, then "+
+		"az storage container generate-sas --account-name %[1]s --name NAME --policy-name NEW-ID --https-only)", acct)
 	if expired {
 		r := Remediation{
 			Revocation: RevokeNothingExpiredAlready,
@@ -467,8 +469,11 @@ func capabilityWords(t *Token) string {
 	if c&ClassDestructive != 0 {
 		verbs = append(verbs, "overwrite or delete")
 	}
-	if c&ClassPrivileged != 0 {
+	if t.Permissions.Has('o') || (t.Permissions.Has('p') && t.Kind != KindAccount && t.Service != ServiceQueue) {
 		verbs = append(verbs, "change ACLs and ownership of")
+	}
+	if t.Permissions.Has('i') {
+		verbs = append(verbs, "put immutability locks on")
 	}
 	if len(verbs) == 0 {
 		return "can use"

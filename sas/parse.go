@@ -94,11 +94,12 @@ var (
 func unwrap(s string) (string, []string) {
 	var layers []string
 	for range 4 {
+		// Cheap byte checks first: most tokens carry no escaping at all.
 		switch {
-		case htmlAmpersand.MatchString(s):
+		case strings.IndexByte(s, ';') >= 0 && htmlAmpersand.MatchString(s):
 			s = html.UnescapeString(s)
 			layers = append(layers, "html")
-		case jsonEscape.MatchString(s):
+		case strings.IndexByte(s, '\\') >= 0 && jsonEscape.MatchString(s):
 			s = jsonEscape.ReplaceAllStringFunc(s, func(m string) string {
 				if m == `\/` {
 					return "/"
@@ -110,7 +111,7 @@ func unwrap(s string) (string, []string) {
 				return string(rune(r))
 			})
 			layers = append(layers, "json")
-		case !strings.Contains(s, "&") && !strings.Contains(strings.ToLower(s), "sig=") && percentLayer.MatchString(s):
+		case strings.IndexByte(s, '%') >= 0 && !strings.Contains(s, "&") && percentLayer.MatchString(s) && !strings.Contains(strings.ToLower(s), "sig="):
 			u, err := url.PathUnescape(s)
 			if err != nil {
 				return s, layers
@@ -427,6 +428,13 @@ func classify(tok *Token) error {
 	return nil
 }
 
+// The sr values and the resources they name.
+var (
+	blobResources = map[string]Resource{"b": ResourceBlob, "c": ResourceContainer,
+		"bs": ResourceSnapshot, "bv": ResourceVersion, "d": ResourceDirectory}
+	fileResources = map[string]Resource{"f": ResourceFile, "s": ResourceShare}
+)
+
 func classifyResource(tok *Token, sr string) error {
 	_, hasTN := tok.Lookup("tn")
 	switch tok.Kind {
@@ -439,11 +447,10 @@ func classifyResource(tok *Token, sr string) error {
 		if tok.Service != ServiceDFS {
 			tok.Service = ServiceBlob
 		}
-		tok.Resource = map[string]Resource{"b": ResourceBlob, "c": ResourceContainer,
-			"bs": ResourceSnapshot, "bv": ResourceVersion, "d": ResourceDirectory}[sr]
+		tok.Resource = blobResources[sr]
 	case "f", "s":
 		tok.Service = ServiceFile
-		tok.Resource = map[string]Resource{"f": ResourceFile, "s": ResourceShare}[sr]
+		tok.Resource = fileResources[sr]
 	case "":
 		switch {
 		case hasTN:
@@ -476,8 +483,8 @@ func parseAccountScope(tok *Token) error {
 		return fieldError("ss", "", ErrMissingField, "")
 	}
 	for i := 0; i < len(ss); i++ {
-		svc, ok := map[byte]Service{'b': ServiceBlob, 'f': ServiceFile, 'q': ServiceQueue, 't': ServiceTable}[ss[i]]
-		if !ok {
+		svc := accountServiceLetter(ss[i])
+		if svc == "" {
 			return fieldError("ss", ss, ErrBadValue, "unknown service %q (want b, f, q, t)", string(ss[i]))
 		}
 		if !containsService(tok.Services, svc) {
@@ -489,8 +496,8 @@ func parseAccountScope(tok *Token) error {
 		return fieldError("srt", "", ErrMissingField, "")
 	}
 	for i := 0; i < len(srt); i++ {
-		rt, ok := map[byte]string{'s': "service", 'c': "container", 'o': "object"}[srt[i]]
-		if !ok {
+		rt := resourceTypeLetter(srt[i])
+		if rt == "" {
 			return fieldError("srt", srt, ErrBadValue, "unknown resource type %q (want s, c, o)", string(srt[i]))
 		}
 		if !containsString(tok.ResourceTypes, rt) {
@@ -501,6 +508,32 @@ func parseAccountScope(tok *Token) error {
 		tok.Service = tok.Services[0]
 	}
 	return nil
+}
+
+func accountServiceLetter(c byte) Service {
+	switch c {
+	case 'b':
+		return ServiceBlob
+	case 'f':
+		return ServiceFile
+	case 'q':
+		return ServiceQueue
+	case 't':
+		return ServiceTable
+	}
+	return ""
+}
+
+func resourceTypeLetter(c byte) string {
+	switch c {
+	case 's':
+		return "service"
+	case 'c':
+		return "container"
+	case 'o':
+		return "object"
+	}
+	return ""
 }
 
 func containsService(list []Service, s Service) bool {

@@ -191,7 +191,7 @@ func permissionContext(kind Kind, svc Service, res Resource) permContext {
 func ParsePermissions(sp string, kind Kind, svc Service, res Resource) (Permissions, error) {
 	ctx := permissionContext(kind, svc, res)
 	p := Permissions{Raw: sp}
-	seen := map[byte]bool{}
+	var seen [256]bool
 	for i := 0; i < len(sp); i++ {
 		c := sp[i]
 		if strings.IndexByte(ctx.allowed, c) < 0 {

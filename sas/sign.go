@@ -1,13 +1,3 @@
-// Package sas parses, judges, verifies and mints Azure Storage shared access
-// signatures (SAS).
-//
-// Everything here is pure: bytes in, typed results out, no network, no
-// files, no global state. [Parse] turns any textual form of a SAS into a
-// [Token]; [StringToSign] rebuilds the exact message the storage service
-// signs for that token's kind, service and version; [Sign] computes a
-// signature; [Attribute] tells which of a set of account keys (or user
-// delegation keys) signed a token; [ServiceValues] and [AccountValues] mint
-// new tokens through the same string-to-sign code that verifies them.
 package sas
 
 import (
