@@ -1,6 +1,10 @@
 package sas
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Facts are the parsed, non-secret facts of a token, in the shape of the
 // "token" object of overshare's JSON report. They never carry the
@@ -77,4 +81,30 @@ func (t *Token) Facts(now time.Time) Facts {
 		f.TimeLeftSeconds = &s
 	}
 	return f
+}
+
+// Summary is the one line a person reads first: kind, scope, account,
+// permissions and expiry, e.g. "Azure account SAS for the whole account in
+// acct: read, list, until 2030-01-01". It carries no secret.
+func (t *Token) Summary() string {
+	scope := t.Path
+	switch {
+	case t.Kind == KindAccount:
+		scope = "the whole account"
+	case scope == "":
+		scope = string(t.Resource)
+	}
+	acct := t.Account
+	if acct == "" {
+		acct = "an unknown account"
+	}
+	perms := strings.Join(t.Permissions.Names(), ", ")
+	if perms == "" {
+		perms = "permissions from stored policy " + t.StoredPolicy
+	}
+	s := fmt.Sprintf("Azure %s SAS for %s in %s: %s", t.Kind, scope, acct, perms)
+	if t.Expiry != nil {
+		s += ", until " + t.Expiry.Format("2006-01-02")
+	}
+	return s
 }

@@ -36,9 +36,10 @@
 //
 // These apply to every command and may appear before or after it.
 //
-//	--format FORMAT     report format: text (default) or json. jsonl,
-//	                    sarif and markdown are planned; asking for one
-//	                    today is a usage error.
+//	--format FORMAT     report format: text (default), json, jsonl, sarif
+//	                    (2.1.0, for GitHub code scanning) or markdown (for a
+//	                    pull-request comment). inspect, attribute and
+//	                    version print text or json only.
 //	--output FILE       write the report to FILE instead of standard output.
 //	--config FILE       settings file (TOML) instead of .overshare.toml;
 //	                    see "Configuration" below.

@@ -68,6 +68,9 @@ type attributeResult struct {
 }
 
 func runAttribute(g *globalOptions, opts attributeOptions, arg string) error {
+	if err := g.requireFormat("attribute", "text", "json"); err != nil {
+		return err
+	}
 	if opts.keysFile == "" {
 		return &UsageError{Err: errors.New("--keys-file is required"),
 			Hint: "put key1=BASE64 and key2=BASE64 lines in a file; keys are never taken from the command line"}

@@ -113,6 +113,9 @@ func (g *globalOptions) loadConfig(dir string) (*config.Config, error) {
 }
 
 func runInspect(g *globalOptions, opts inspectOptions, arg string) error {
+	if err := g.requireFormat("inspect", "text", "json"); err != nil {
+		return err
+	}
 	now, err := clock(opts.at)
 	if err != nil {
 		return err
@@ -158,25 +161,13 @@ func runInspect(g *globalOptions, opts inspectOptions, arg string) error {
 	return nil
 }
 
-// severityOf converts the sas verdict to the report's severity; the two
-// share their names.
-func severityOf(s sas.Severity) finding.Severity {
-	v, err := finding.ParseSeverity(s.String())
-	if err != nil {
-		// Both packages define the same five names; a mismatch is a bug
-		// that must not silently lower a verdict.
-		return finding.Critical
-	}
-	return v
-}
-
 // sasFinding is the report form of one judged token.
 func sasFinding(tok *sas.Token, a sas.Assessment, now time.Time) *finding.Finding {
 	f := &finding.Finding{
 		ID:       finding.Fingerprint("azure-sas", tok.Signature()),
 		Rule:     "azure-sas",
-		Severity: severityOf(a.Severity),
-		Title:    sasTitle(tok),
+		Severity: finding.SeverityFrom(a.Severity),
+		Title:    tok.Summary(),
 		Secret:   finding.NewSecret(tok.Signature()),
 		Token:    tok.Facts(now),
 		Remediation: &finding.Remediation{
@@ -186,33 +177,9 @@ func sasFinding(tok *sas.Token, a sas.Assessment, now time.Time) *finding.Findin
 		},
 	}
 	for _, r := range a.Reasons {
-		f.Reasons = append(f.Reasons, finding.Reason{Code: r.Code, Text: r.Text, Severity: severityOf(r.Severity)})
+		f.Reasons = append(f.Reasons, finding.Reason{Code: r.Code, Text: r.Text, Severity: finding.SeverityFrom(r.Severity)})
 	}
 	return f
-}
-
-// sasTitle is the one line a person reads first.
-func sasTitle(tok *sas.Token) string {
-	scope := tok.Path
-	switch {
-	case tok.Kind == sas.KindAccount:
-		scope = "the whole account"
-	case scope == "":
-		scope = string(tok.Resource)
-	}
-	acct := tok.Account
-	if acct == "" {
-		acct = "an unknown account"
-	}
-	perms := strings.Join(tok.Permissions.Names(), ", ")
-	if perms == "" {
-		perms = "permissions from stored policy " + tok.StoredPolicy
-	}
-	title := fmt.Sprintf("Azure %s SAS for %s in %s: %s", tok.Kind, scope, acct, perms)
-	if tok.Expiry != nil {
-		title += ", until " + tok.Expiry.Format("2006-01-02")
-	}
-	return title
 }
 
 func writeInspectText(w io.Writer, tok *sas.Token, a sas.Assessment, now time.Time, show bool) error {
@@ -220,7 +187,7 @@ func writeInspectText(w io.Writer, tok *sas.Token, a sas.Assessment, now time.Ti
 	row := func(label, value string) {
 		fmt.Fprintf(&b, "  %-14s %s\n", label, report.Clean(value))
 	}
-	fmt.Fprintf(&b, "%s\n", report.Clean(sasTitle(tok)))
+	fmt.Fprintf(&b, "%s\n", report.Clean(tok.Summary()))
 	fmt.Fprintf(&b, "Severity: %s\n\n", strings.ToUpper(a.Severity.String()))
 
 	cred := tok.Redacted()

@@ -48,8 +48,7 @@ func newGlobalOptions(stdin io.Reader, stdout, stderr io.Writer) *globalOptions 
 
 // register adds the common flags to fs (the root's persistent flags).
 func (g *globalOptions) register(fs *pflag.FlagSet) {
-	fs.Var(&choiceValue{target: &g.format, typ: "format", check: checkFormat}, "format",
-		"output `FORMAT`: "+strings.Join(report.Formats(), ", ")+" ("+strings.Join(report.PlannedFormats(), ", ")+" are planned)")
+	fs.Var(&choiceValue{target: &g.format, typ: "format", check: checkFormat}, "format", formatUsage())
 	fs.StringVar(&g.output, "output", "", "write the report to `FILE` instead of standard output")
 	fs.StringVar(&g.config, "config", "", "read settings from `FILE` instead of .overshare.toml")
 	fs.Var((*severityValue)(&g.failOn), "fail-on", "exit 1 when a finding is at or above `SEVERITY`: info, low, medium, high, critical")
@@ -57,6 +56,16 @@ func (g *globalOptions) register(fs *pflag.FlagSet) {
 	fs.Var(&choiceValue{target: &g.progress, typ: "when", check: checkProgress}, "progress",
 		"`WHEN` to show progress on standard error: auto (if it is a terminal), always or never")
 	fs.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing on standard error except errors")
+}
+
+// formatUsage is the --format help: the formats report can write, and
+// those announced but not built yet, if any.
+func formatUsage() string {
+	usage := "output `FORMAT`: " + strings.Join(report.Formats(), ", ")
+	if planned := report.PlannedFormats(); len(planned) > 0 {
+		usage += " (" + strings.Join(planned, ", ") + " are planned)"
+	}
+	return usage
 }
 
 func checkFormat(v string) error {
@@ -72,6 +81,16 @@ func checkProgress(v string) error {
 		return nil
 	}
 	return fmt.Errorf("want auto, always or never")
+}
+
+// requireFormat refuses a --format the command cannot print, rather than
+// printing something else under its name.
+func (g *globalOptions) requireFormat(command string, formats ...string) error {
+	if slices.Contains(formats, g.format) {
+		return nil
+	}
+	return &UsageError{Err: fmt.Errorf("--format %s: %s prints %s only", g.format, command, strings.Join(formats, " or ")),
+		Hint: "the report formats jsonl, sarif and markdown are for scan"}
 }
 
 // openOutput returns the writer for the report: standard output, or the

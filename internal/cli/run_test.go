@@ -74,7 +74,7 @@ func TestVersionJSON(t *testing.T) {
 func TestRunReturnsTypedUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"nosuch"},
-		{"--format", "sarif", "version"},
+		{"--format", "xml", "version"},
 		{"--fail-on", "x", "version"},
 		{"version", "extra"},
 		{"help", "nosuch"},

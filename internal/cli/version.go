@@ -26,6 +26,9 @@ the same "tool" object that starts every JSON report.`,
 }
 
 func runVersion(g *globalOptions) error {
+	if err := g.requireFormat("version", "text", "json"); err != nil {
+		return err
+	}
 	w, done, err := g.openOutput()
 	if err != nil {
 		return err

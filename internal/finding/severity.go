@@ -103,3 +103,14 @@ func (s *Severity) UnmarshalText(text []byte) error {
 	*s = v
 	return nil
 }
+
+// SeverityFrom converts a judge's severity (sas.Severity and the like,
+// whose String is one of the five names) to a report severity. An unknown
+// name maps to Critical: a conversion bug must never lower a verdict.
+func SeverityFrom(s fmt.Stringer) Severity {
+	v, err := ParseSeverity(s.String())
+	if err != nil {
+		return Critical
+	}
+	return v
+}

@@ -1,11 +1,31 @@
 // Package report renders findings. Each output format is a [Handler]
 // that the engine feeds one event at a time; the engine never imports a
 // format. Formats that must see every finding before writing (grouped
-// text, one JSON document) buffer and write on [Handler.Flush].
+// text, one JSON document, SARIF, Markdown) buffer and write on
+// [Handler.Flush]; jsonl streams.
 //
-// JSON is the canonical format: it starts by recording how the run was
-// made ([RunInfo]) so that any other format can be rendered from a saved
-// JSON report.
+// The formats, as [New] names them:
+//
+//   - text: for people at a terminal ([TextHandler]).
+//   - json: the canonical report, one document that starts by recording
+//     how the run was made ([RunInfo]) so that any other format can be
+//     rendered from a saved JSON report ([JSONHandler]).
+//   - jsonl: one line per finding, written as it is found. Each line is the
+//     object of the json report's "findings" array; a scan error is a line
+//     {"error": {"path": ..., "error": ...}}. Finding lines carry no type
+//     tag, so they match the json report exactly, and jq filters on
+//     finding fields skip error lines by themselves
+//     (`jq -c 'select(.severity == "critical")'`); `select(.error)` picks
+//     the errors ([JSONLHandler]).
+//   - sarif: SARIF 2.1.0 for GitHub code scanning, within GitHub's limits
+//     (25,000 results per run, 10 MB gzip per upload) ([SARIFHandler]).
+//   - markdown: a pull-request comment, cut to GitHub's 65,536-character
+//     limit ([MarkdownHandler]).
+//
+// Redaction is the same everywhere: a finding's secret is shown as its
+// redacted preview, and text, json and jsonl add the raw value only with
+// [Options.ShowSecrets]. sarif and markdown never print it, because they
+// are made to be uploaded or posted where others read them.
 package report
 
 import (
@@ -68,7 +88,8 @@ type ScanError struct {
 
 // Options are the choices that change how every format renders.
 type Options struct {
-	// ShowSecrets includes the raw credential (--show-secrets).
+	// ShowSecrets includes the raw credential (--show-secrets) in the
+	// text, json and jsonl formats. sarif and markdown ignore it.
 	ShowSecrets bool
 	// Color enables ANSI colour in text output. The caller decides: set it
 	// only when the writer is a terminal.
@@ -92,13 +113,14 @@ func (e *FormatError) Error() string {
 
 // Formats returns the formats [New] accepts, in the order to show users.
 func Formats() []string {
-	return []string{"text", "json"}
+	return []string{"text", "json", "jsonl", "sarif", "markdown"}
 }
 
 // PlannedFormats returns formats in the command-line contract that have
-// no handler yet.
+// no handler yet. Every format of the contract has one now, so it is
+// empty; it stays so that a format can be announced before it is built.
 func PlannedFormats() []string {
-	return []string{"jsonl", "sarif", "markdown"}
+	return nil
 }
 
 // New returns the handler for format, writing to w.
@@ -108,6 +130,12 @@ func New(format string, w io.Writer, opts Options) (Handler, error) {
 		return NewTextHandler(w, opts), nil
 	case "json":
 		return NewJSONHandler(w, opts), nil
+	case "jsonl":
+		return NewJSONLHandler(w, opts), nil
+	case "sarif":
+		return NewSARIFHandler(w, opts), nil
+	case "markdown":
+		return NewMarkdownHandler(w, opts), nil
 	}
 	return nil, &FormatError{Format: format, Planned: slices.Contains(PlannedFormats(), format)}
 }

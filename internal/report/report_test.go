@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +41,10 @@ func fixture() (RunInfo, []*finding.Finding, []ScanError) {
 	keySecret := "fake-storage-key-for-golden-tests-0002"
 	connSecret := "fake-connection-string-for-golden-tests-0003"
 	oldSecret := "fake-expired-sas-for-golden-tests-0004"
+	urlSecret := "fake-presigned-url-for-golden-tests-0005"
+	histSecret := "fake-history-sas-for-golden-tests-0006"
+	keyFileSecret := "fake-private-key-for-golden-tests-0007"
+	gcsSecret := "fake-gcs-signed-url-for-golden-tests-0008"
 
 	run := RunInfo{
 		Tool:    ToolInfo{Name: "overshare", Version: "v0.0.0-test", RulesVersion: "test"},
@@ -106,6 +112,63 @@ func fixture() (RunInfo, []*finding.Finding, []ScanError) {
 			Secret:    finding.NewSecret(connSecret),
 			Locations: []finding.Location{{Path: "app/settings.json", Line: 7, Column: 22}},
 		},
+		{
+			// A member of an archive: SARIF reports it on the archive.
+			ID:        finding.Fingerprint("aws-presigned-url", urlSecret),
+			Rule:      "aws-presigned-url",
+			Severity:  finding.Medium,
+			Title:     "Presigned S3 PUT URL for bucket example-exports, valid 7 days",
+			Secret:    finding.NewSecret(urlSecret),
+			Locations: []finding.Location{{Path: "models/bundle.zip!config/settings.yaml", Line: 3, Column: 5}},
+			Reasons:   []finding.Reason{{Code: "write", Text: "allows uploading objects"}},
+			Remediation: &finding.Remediation{
+				Summary: "deactivate the IAM access key that signed it",
+			},
+		},
+		{
+			// Seen only in git history: deleted from HEAD, still leaked.
+			ID:       finding.Fingerprint("azure-sas", histSecret),
+			Rule:     "azure-sas",
+			Severity: finding.High,
+			Title:    "Service SAS with write on container backups, deleted from HEAD",
+			Secret:   finding.NewSecret(histSecret),
+			Locations: []finding.Location{
+				{Path: "scripts/upload.sh", Line: 8, Column: 14, Commit: "5e4f3a2b1c0d9e8f7a6b5c4d", Author: "Intern <intern@example.com>", Date: day(2019, time.November, 5), InHead: &no},
+			},
+			FirstSeen: &finding.Location{Commit: "5e4f3a2b1c0d9e8f7a6b5c4d", Date: day(2019, time.November, 5)},
+			LastSeen:  &finding.Location{Commit: "7d6c5b4a3f2e1d0c", Date: day(2019, time.December, 1)},
+			Reasons: []finding.Reason{
+				{Code: "write", Text: "can overwrite blobs in container backups"},
+				{Code: "history-only", Text: "removed from HEAD, still in history"},
+			},
+			Remediation: &finding.Remediation{
+				Summary: "rotate key2 of examplestore",
+				Steps:   []string{"regenerate key2", "clean the history only after revoking: the token is public already"},
+			},
+		},
+		{
+			// No location at all (read from standard input, say).
+			ID:       finding.Fingerprint("private-key", keyFileSecret),
+			Rule:     "private-key",
+			Severity: finding.Info,
+			Title:    "Encrypted private key (passphrase protected)",
+			Secret:   finding.NewSecret(keyFileSecret),
+			Reasons:  []finding.Reason{{Code: "encrypted", Text: "protected by a passphrase"}},
+		},
+		{
+			// Markup in every field that reaches a Markdown table or HTML.
+			ID:        finding.Fingerprint("gcs-signed-url", gcsSecret),
+			Rule:      "gcs-signed-url",
+			Severity:  finding.Medium,
+			Title:     "GCS signed URL for bucket a|b <script>alert(1)</script>",
+			Secret:    finding.NewSecret(gcsSecret),
+			Locations: []finding.Location{{Path: "web/a|b `x`.html", Line: 2, Column: 1}},
+			Reasons:   []finding.Reason{{Code: "long-lived", Text: "valid for `7 days` | the *maximum*"}},
+			Remediation: &finding.Remediation{
+				Summary: "delete HMAC key #12 of the service account",
+				Steps:   []string{"ask @security-team to rotate it", "check the [audit logs](https://example.com)"},
+			},
+		},
 	}
 	errs := []ScanError{
 		{Path: "vendor/blob.bin", Err: "reading file: permission denied"},
@@ -134,7 +197,7 @@ func render(t *testing.T, format string, opts Options, run RunInfo, fs []*findin
 			t.Fatal(err)
 		}
 	}
-	if buf.Len() != 0 {
+	if !streams(format) && buf.Len() != 0 {
 		t.Errorf("%s handler wrote before Flush: %q", format, buf.String())
 	}
 	if err := h.Flush(); err != nil {
@@ -144,6 +207,31 @@ func render(t *testing.T, format string, opts Options, run RunInfo, fs []*findin
 		t.Errorf("%s handler: second Flush succeeded; want an error", format)
 	}
 	return buf.Bytes()
+}
+
+// streams reports whether format writes as events arrive rather than on
+// Flush.
+func streams(format string) bool { return format == "jsonl" }
+
+// revealsRaw reports whether format prints the raw secret when asked to;
+// sarif and markdown never do.
+func revealsRaw(format string) bool {
+	switch format {
+	case "text", "json", "jsonl":
+		return true
+	}
+	return false
+}
+
+// secrets returns the raw and redacted secrets of fs.
+func secrets(fs []*finding.Finding) (raw, redacted []string) {
+	for _, f := range fs {
+		if !f.Secret.IsZero() {
+			raw = append(raw, f.Secret.Reveal())
+			redacted = append(redacted, f.Secret.Redacted())
+		}
+	}
+	return raw, redacted
 }
 
 func TestGolden(t *testing.T) {
@@ -161,6 +249,13 @@ func TestGolden(t *testing.T) {
 		{name: "json", format: "json"},
 		{name: "json-show-secrets", format: "json", opts: Options{ShowSecrets: true}},
 		{name: "json-empty", format: "json", empty: true},
+		{name: "jsonl", format: "jsonl"},
+		{name: "jsonl-show-secrets", format: "jsonl", opts: Options{ShowSecrets: true}},
+		{name: "jsonl-empty", format: "jsonl", empty: true},
+		{name: "sarif", format: "sarif"},
+		{name: "sarif-empty", format: "sarif", empty: true},
+		{name: "markdown", format: "markdown"},
+		{name: "markdown-empty", format: "markdown", empty: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,19 +281,76 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// TestSecretsOnlyWhenAsked checks the property the golden files show: the
-// raw secret appears in exactly the outputs made with ShowSecrets.
+// TestSecretsOnlyWhenAsked checks the property the golden files show: a
+// raw secret appears in exactly the outputs made with ShowSecrets by a
+// format that may reveal it, and the redacted preview appears otherwise.
 func TestSecretsOnlyWhenAsked(t *testing.T) {
 	run, fs, errs := fixture()
-	raw := fs[2].Secret.Reveal()
+	raw, redacted := secrets(fs)
 	for _, format := range Formats() {
 		for _, show := range []bool{false, true} {
 			out := string(render(t, format, Options{ShowSecrets: show}, run, fs, errs))
-			if got := strings.Contains(out, raw); got != show {
-				t.Errorf("format %s, ShowSecrets=%v: output contains raw secret = %v", format, show, got)
+			for i := range raw {
+				want := show && revealsRaw(format)
+				if got := strings.Contains(out, raw[i]); got != want {
+					t.Errorf("format %s, ShowSecrets=%v: output contains raw secret %d = %v, want %v", format, show, i, got, want)
+				}
+				if !show && !strings.Contains(out, redacted[i]) {
+					t.Errorf("format %s: output lacks the redacted preview of secret %d", format, i)
+				}
 			}
-			if !show && !strings.Contains(out, fs[2].Secret.Redacted()) {
-				t.Errorf("format %s: output lacks the redacted preview", format)
+		}
+	}
+}
+
+// TestNoRawSecretsProperty renders random runs, with secrets of random
+// length and hostile paths and titles, in every format: a raw secret
+// appears only with ShowSecrets, only in formats that may reveal it, and
+// then for every finding that has one.
+func TestNoRawSecretsProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+	run, _, _ := fixture()
+	for iter := range 200 {
+		var fs []*finding.Finding
+		for range rng.IntN(6) {
+			var sb strings.Builder
+			sb.WriteString("RAW!")
+			for range 12 + rng.IntN(60) {
+				sb.WriteByte(alphabet[rng.IntN(len(alphabet))])
+			}
+			secret := sb.String()
+			rule := pick("azure-sas", "azure-storage-key", "aws-presigned-url", "private-key", "posture/public-access", "new-rule")
+			f := &finding.Finding{
+				ID:       finding.Fingerprint(rule, secret),
+				Rule:     rule,
+				Severity: finding.Severities()[rng.IntN(5)],
+				Title:    pick("t", "a|b <i>x</i>", "line\nbreak\x1b[2J", "@team #1 `code`", ""),
+				Secret:   finding.NewSecret(secret),
+			}
+			for range rng.IntN(4) {
+				l := finding.Location{
+					Path: pick("a.txt", "dir/x y.md", "a.zip!b/c.txt", "-", "", "/abs/p", "ü/%41?#"),
+					Line: rng.IntN(3), Column: rng.IntN(3),
+				}
+				if rng.IntN(2) == 0 {
+					in := rng.IntN(2) == 0
+					l.Commit, l.InHead = "0123456789abcdef", &in
+				}
+				f.Locations = append(f.Locations, l)
+			}
+			fs = append(fs, f)
+		}
+		raw, _ := secrets(fs)
+		for _, format := range Formats() {
+			for _, show := range []bool{false, true} {
+				out := string(render(t, format, Options{ShowSecrets: show}, run, fs, nil))
+				for _, r := range raw {
+					if got, want := strings.Contains(out, r), show && revealsRaw(format); got != want {
+						t.Fatalf("iteration %d, format %s, ShowSecrets=%v: raw secret present = %v, want %v\n%s", iter, format, show, got, want, out)
+					}
+				}
 			}
 		}
 	}
@@ -212,12 +364,22 @@ func TestOrderIndependent(t *testing.T) {
 	}
 	revErrs := []ScanError{errs[1], errs[0]}
 	for _, format := range Formats() {
-		a := render(t, format, Options{}, run, fs, errs)
-		b := render(t, format, Options{}, run, reversed, revErrs)
-		if diff := cmp.Diff(string(a), string(b)); diff != "" {
+		a := string(render(t, format, Options{}, run, fs, errs))
+		b := string(render(t, format, Options{}, run, reversed, revErrs))
+		if streams(format) {
+			// A stream keeps arrival order; the set of lines must match.
+			a, b = sortedLines(a), sortedLines(b)
+		}
+		if diff := cmp.Diff(a, b); diff != "" {
 			t.Errorf("format %s depends on arrival order (-forward +reversed):\n%s", format, diff)
 		}
 	}
+}
+
+func sortedLines(s string) string {
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }
 
 func TestTextHasNoColorUnlessAsked(t *testing.T) {
@@ -233,17 +395,15 @@ func TestTextHasNoColorUnlessAsked(t *testing.T) {
 }
 
 func TestNewFormatErrors(t *testing.T) {
+	const implemented = "(implemented: text, json, jsonl, sarif, markdown)"
 	tests := []struct {
-		format  string
-		planned bool
-		msg     string
+		format string
+		msg    string
 	}{
-		{"sarif", true, `output format "sarif" is not implemented yet (implemented: text, json)`},
-		{"jsonl", true, `output format "jsonl" is not implemented yet (implemented: text, json)`},
-		{"markdown", true, `output format "markdown" is not implemented yet (implemented: text, json)`},
-		{"xml", false, `unknown output format "xml" (implemented: text, json)`},
-		{"", false, `unknown output format "" (implemented: text, json)`},
-		{"JSON", false, `unknown output format "JSON" (implemented: text, json)`},
+		{"xml", `unknown output format "xml" ` + implemented},
+		{"", `unknown output format "" ` + implemented},
+		{"JSON", `unknown output format "JSON" ` + implemented},
+		{"md", `unknown output format "md" ` + implemented},
 	}
 	for _, tt := range tests {
 		h, err := New(tt.format, &bytes.Buffer{}, Options{})
@@ -252,16 +412,40 @@ func TestNewFormatErrors(t *testing.T) {
 			t.Errorf("New(%q) = %v, %v; want a *FormatError", tt.format, h, err)
 			continue
 		}
-		if fe.Planned != tt.planned || fe.Format != tt.format {
-			t.Errorf("New(%q) error = %+v, want Planned=%v", tt.format, fe, tt.planned)
+		if fe.Planned || fe.Format != tt.format {
+			t.Errorf("New(%q) error = %+v, want Planned=false", tt.format, fe)
 		}
 		if err.Error() != tt.msg {
 			t.Errorf("New(%q) error text = %q, want %q", tt.format, err.Error(), tt.msg)
 		}
 	}
+	// No format is planned now; the message for one that is stays.
+	planned := &FormatError{Format: "html", Planned: true}
+	if got, want := planned.Error(), `output format "html" is not implemented yet `+implemented; got != want {
+		t.Errorf("planned FormatError = %q, want %q", got, want)
+	}
 	for _, format := range Formats() {
+		if slices.Contains(PlannedFormats(), format) {
+			t.Errorf("format %q is both implemented and planned", format)
+		}
 		if _, err := New(format, &bytes.Buffer{}, Options{}); err != nil {
 			t.Errorf("New(%q) = %v; every listed format must be constructible", format, err)
+		}
+	}
+}
+
+// TestSecretFormatsIgnoreShowSecrets: sarif and markdown are the same
+// whether or not secrets were asked for.
+func TestSecretFormatsIgnoreShowSecrets(t *testing.T) {
+	run, fs, errs := fixture()
+	for _, format := range Formats() {
+		if revealsRaw(format) {
+			continue
+		}
+		a := render(t, format, Options{}, run, fs, errs)
+		b := render(t, format, Options{ShowSecrets: true, Color: true}, run, fs, errs)
+		if diff := cmp.Diff(string(a), string(b)); diff != "" {
+			t.Errorf("format %s changes with ShowSecrets or Color (-without +with):\n%s", format, diff)
 		}
 	}
 }
