@@ -14,6 +14,20 @@
 //
 // # Commands
 //
+//	scan [TARGET...]
+//	    Find shared-access credentials in directories, files, archives
+//	    (zip, tar, gzip, bzip2, xz, zstd, nested) and git repositories
+//	    (the full history of every ref, each blob read once; findings
+//	    attributed to the commits that carry them, with whether they are
+//	    still at HEAD), or "-" for standard input. One finding per
+//	    secret, with every location. --since-commit REV scans only what
+//	    later commits introduced; --baseline FILE reports only what an
+//	    earlier report did not have.
+//
+//	baseline [TARGET...]
+//	    Write the current findings to .overshare-baseline.json (or
+//	    --output) for scan --baseline.
+//
 //	inspect TOKEN|URL|-
 //	    Explain one credential offline: its kind, scope, permissions,
 //	    lifetime, risk and how to revoke it. "-" reads it from standard
@@ -66,7 +80,33 @@
 // Findings outrank an incomplete run: a CI gate fails with 1 on a leaked
 // credential even when another input could not be read.
 //
+// # Configuration
+//
+// .overshare.toml at the first target's root (scan) or in the current
+// directory (inspect), or the file given with --config. Every key is
+// checked; an unknown one is an error.
+//
+//	[policy]
+//	max_lifetime = "7d"
+//	allow_account_sas = false
+//	require_https = true
+//	require_ip_range = false
+//	forbidden_permissions = ["permanent-delete"]
+//	[policy.severity]
+//	no-ip-restriction = "info"
+//	[ignore]
+//	paths = ["testdata/**"]
+//	fingerprints = ["0123456789abcdef"]
+//	[rules]
+//	disabled = ["aws-access-key"]
+//
+// A line that contains "overshare:allow" is never reported.
+//
 // # Examples
+//
+// Scan a repository, its whole history included, for GitHub code scanning:
+//
+//	overshare scan --format sarif --output overshare.sarif .
 //
 // Explain a SAS URL found in a chat log, reading it from standard input:
 //

@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -124,22 +124,9 @@ func runAttribute(g *globalOptions, opts attributeOptions, arg string) error {
 		}
 	}
 
-	w, done, err := g.openOutput()
-	if err != nil {
-		return err
-	}
-	switch g.format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(res)
-	default:
-		_, err = fmt.Fprintf(w, "signed with: %s\n  %s\n  account %s, %s SAS, string-to-sign layout %s, %d keys checked\n",
+	return g.writeResult(res, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "signed with: %s\n  %s\n  account %s, %s SAS, string-to-sign layout %s, %d keys checked\n",
 			res.SignedWith, res.Meaning, res.Account, res.Kind, res.Layout, res.Checked)
-	}
-	if err != nil {
-		done()
-		return fmt.Errorf("writing the result: %w", err)
-	}
-	return done()
+		return err
+	})
 }

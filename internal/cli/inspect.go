@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/overshare/overshare/internal/config"
 	"github.com/overshare/overshare/internal/finding"
 	"github.com/overshare/overshare/internal/report"
 	"github.com/overshare/overshare/sas"
@@ -96,22 +94,6 @@ func clock(at string) (time.Time, error) {
 	return time.Time{}, usageErrorf("--at %q: want YYYY-MM-DD or an RFC 3339 time", at)
 }
 
-// loadConfig reads --config, else .overshare.toml in dir, else defaults.
-func (g *globalOptions) loadConfig(dir string) (*config.Config, error) {
-	var c *config.Config
-	var err error
-	if g.config != "" {
-		c, err = config.Load(g.config)
-	} else {
-		c, err = config.Find(dir)
-	}
-	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("configuration: %w", err),
-			Hint: "the keys of .overshare.toml are listed in the README under Configuration"}
-	}
-	return c, nil
-}
-
 func runInspect(g *globalOptions, opts inspectOptions, arg string) error {
 	if err := g.requireFormat("inspect", "text", "json"); err != nil {
 		return err
@@ -135,24 +117,9 @@ func runInspect(g *globalOptions, opts inspectOptions, arg string) error {
 	a := sas.Assess(tok, cfg.Policy, now)
 	f := sasFinding(tok, a, now)
 
-	w, done, err := g.openOutput()
+	f.Secret = f.Secret.WithRaw(g.showSecrets)
+	err = g.writeResult(f, func(w io.Writer) error { return writeInspectText(w, tok, a, now, g.showSecrets) })
 	if err != nil {
-		return err
-	}
-	switch g.format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		f.Secret = f.Secret.WithRaw(g.showSecrets)
-		err = enc.Encode(f)
-	default:
-		err = writeInspectText(w, tok, a, now, g.showSecrets)
-	}
-	if err != nil {
-		done()
-		return fmt.Errorf("writing the explanation: %w", err)
-	}
-	if err := done(); err != nil {
 		return err
 	}
 	if f.Severity >= g.failOn {

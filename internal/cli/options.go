@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/overshare/overshare/internal/config"
+	"github.com/overshare/overshare/internal/detect"
 	"github.com/overshare/overshare/internal/finding"
 	"github.com/overshare/overshare/internal/report"
 )
@@ -91,6 +94,46 @@ func (g *globalOptions) requireFormat(command string, formats ...string) error {
 	}
 	return &UsageError{Err: fmt.Errorf("--format %s: %s prints %s only", g.format, command, strings.Join(formats, " or ")),
 		Hint: "the report formats jsonl, sarif and markdown are for scan"}
+}
+
+// loadConfig reads --config, else .overshare.toml in dir, else defaults.
+func (g *globalOptions) loadConfig(dir string) (*config.Config, error) {
+	var c *config.Config
+	var err error
+	if g.config != "" {
+		c, err = config.Load(g.config)
+	} else {
+		c, err = config.Find(dir)
+	}
+	if err == nil {
+		err = c.CheckReasonCodes(detect.ReasonCodes())
+	}
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("configuration: %w", err),
+			Hint: "the keys of .overshare.toml are listed in the README under Configuration"}
+	}
+	return c, nil
+}
+
+// writeResult writes one command's result to the output: v as indented
+// JSON with --format json, else what text writes.
+func (g *globalOptions) writeResult(v any, text func(io.Writer) error) error {
+	w, done, err := g.openOutput()
+	if err != nil {
+		return err
+	}
+	if g.format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(v)
+	} else {
+		err = text(w)
+	}
+	if err != nil {
+		done()
+		return fmt.Errorf("writing the result: %w", err)
+	}
+	return done()
 }
 
 // openOutput returns the writer for the report: standard output, or the

@@ -73,6 +73,8 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 	}
 	g.register(root.PersistentFlags())
 	root.AddCommand(
+		newScanCmd(g),
+		newBaselineCmd(g),
 		newInspectCmd(g),
 		newAttributeCmd(g),
 		newVersionCmd(g),

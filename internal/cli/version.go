@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 
@@ -29,25 +29,12 @@ func runVersion(g *globalOptions) error {
 	if err := g.requireFormat("version", "text", "json"); err != nil {
 		return err
 	}
-	w, done, err := g.openOutput()
-	if err != nil {
+	return g.writeResult(struct {
+		Tool report.ToolInfo `json:"tool"`
+	}{toolInfo()}, func(w io.Writer) error {
+		_, err := fmt.Fprint(w, versionText())
 		return err
-	}
-	switch g.format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(struct {
-			Tool report.ToolInfo `json:"tool"`
-		}{toolInfo()})
-	default:
-		_, err = fmt.Fprint(w, versionText())
-	}
-	if err != nil {
-		done()
-		return fmt.Errorf("writing version: %w", err)
-	}
-	return done()
+	})
 }
 
 // toolInfo names this build. The version comes from the module version

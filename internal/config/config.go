@@ -14,6 +14,13 @@
 //
 //	[policy.severity]                # raise or lower a reason by its code
 //	no-ip-restriction = "info"
+//
+//	[ignore]
+//	paths = ["testdata/**", "docs/*.md"]  # globs over slash paths; ** spans directories
+//	fingerprints = ["0123456789abcdef"]   # finding ids from a report
+//
+//	[rules]
+//	disabled = ["aws-access-key"]
 package config
 
 import (
@@ -21,6 +28,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -41,6 +49,68 @@ type Config struct {
 	Path string
 	// Policy is the SAS policy: the defaults with the file's settings on top.
 	Policy sas.Policy
+	// IgnorePaths are globs of paths whose findings are dropped.
+	IgnorePaths []string
+	// IgnoreFingerprints are finding ids to drop.
+	IgnoreFingerprints []string
+	// DisabledRules are rule ids not to run.
+	DisabledRules []string
+}
+
+// IgnorePath reports whether a scanned path matches an ignore glob. For a
+// path inside an archive ("a.zip!b/c") both the archive and the whole path
+// are tried.
+func (c *Config) IgnorePath(path string) bool {
+	if c == nil || len(c.IgnorePaths) == 0 {
+		return false
+	}
+	outer, _, _ := strings.Cut(path, "!")
+	for _, g := range c.IgnorePaths {
+		if MatchGlob(g, path) || MatchGlob(g, outer) {
+			return true
+		}
+	}
+	return false
+}
+
+// IgnoreFingerprint reports whether a finding id is to be dropped.
+func (c *Config) IgnoreFingerprint(id string) bool {
+	return c != nil && slices.Contains(c.IgnoreFingerprints, id)
+}
+
+// MatchGlob matches a slash-separated path against a glob where "*", "?"
+// and "[...]" match within one segment (path.Match) and "**" matches any
+// number of segments. A glob without a slash matches the base name at any
+// depth, as .gitignore does.
+func MatchGlob(glob, name string) bool {
+	name = strings.TrimPrefix(filepath.ToSlash(name), "./")
+	if !strings.Contains(glob, "/") {
+		base := name[strings.LastIndexByte(name, '/')+1:]
+		ok, _ := pathpkg.Match(glob, base)
+		return ok
+	}
+	return matchSegments(strings.Split(strings.TrimPrefix(glob, "/"), "/"), strings.Split(name, "/"))
+}
+
+func matchSegments(glob, name []string) bool {
+	for len(glob) > 0 {
+		if glob[0] == "**" {
+			for i := 0; i <= len(name); i++ {
+				if matchSegments(glob[1:], name[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		if ok, _ := pathpkg.Match(glob[0], name[0]); !ok {
+			return false
+		}
+		glob, name = glob[1:], name[1:]
+	}
+	return len(name) == 0
 }
 
 // Default returns the configuration used when there is no file.
@@ -56,6 +126,13 @@ type file struct {
 		ForbiddenPermissions *[]string         `toml:"forbidden_permissions"`
 		Severity             map[string]string `toml:"severity"`
 	} `toml:"policy"`
+	Ignore struct {
+		Paths        []string `toml:"paths"`
+		Fingerprints []string `toml:"fingerprints"`
+	} `toml:"ignore"`
+	Rules struct {
+		Disabled []string `toml:"disabled"`
+	} `toml:"rules"`
 }
 
 // Error is a configuration error: which file, which key, what is wrong.
@@ -139,12 +216,8 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	if len(f.Policy.Severity) > 0 {
 		p.Overrides = map[string]sas.Severity{}
-		codes := sas.ReasonCodes()
 		for code, name := range f.Policy.Severity {
 			key := "policy.severity." + code
-			if !slices.Contains(codes, code) {
-				return nil, &Error{Path: path, Key: key, Err: fmt.Errorf("unknown reason code (known: %s)", strings.Join(codes, ", "))}
-			}
 			sev, err := sas.ParseSeverity(name)
 			if err != nil {
 				return nil, &Error{Path: path, Key: key, Err: err}
@@ -152,7 +225,50 @@ func Parse(path string, data []byte) (*Config, error) {
 			p.Overrides[code] = sev
 		}
 	}
+	for _, g := range f.Ignore.Paths {
+		if _, err := pathpkg.Match(strings.ReplaceAll(g, "**", "x"), "x"); err != nil {
+			return nil, &Error{Path: path, Key: "ignore.paths", Err: fmt.Errorf("bad glob %q: %w", g, err)}
+		}
+	}
+	c.IgnorePaths = f.Ignore.Paths
+	for _, fp := range f.Ignore.Fingerprints {
+		if !isHex(fp) {
+			return nil, &Error{Path: path, Key: "ignore.fingerprints", Err: fmt.Errorf("%q is not a finding id (hex digits)", fp)}
+		}
+	}
+	c.IgnoreFingerprints = f.Ignore.Fingerprints
+	c.DisabledRules = f.Rules.Disabled
 	return c, nil
+}
+
+func isHex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckReasonCodes reports an override of a reason code that is not in
+// known (the codes the rules can produce), naming the key. The list lives
+// with the rules, so the caller supplies it.
+func (c *Config) CheckReasonCodes(known []string) error {
+	codes := make([]string, 0, len(c.Policy.Overrides))
+	for code := range c.Policy.Overrides {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		if !slices.Contains(known, code) {
+			return &Error{Path: c.Path, Key: "policy.severity." + code,
+				Err: fmt.Errorf("unknown reason code (known: %s)", strings.Join(known, ", "))}
+		}
+	}
+	return nil
 }
 
 // ParseDuration accepts Go durations ("36h", "90m") and whole days ("7d").

@@ -64,7 +64,6 @@ func TestParseErrorsNameTheKey(t *testing.T) {
 		{"bad duration", "[policy]\nmax_lifetime = \"a week\"\n", "policy.max_lifetime", "invalid duration"},
 		{"negative days", "[policy]\nmax_lifetime = \"-1d\"\n", "policy.max_lifetime", "invalid duration"},
 		{"unknown permission", "[policy]\nforbidden_permissions = [\"nuke\"]\n", "policy.forbidden_permissions", `unknown permission "nuke"`},
-		{"unknown reason", "[policy.severity]\nscary = \"high\"\n", "policy.severity.scary", "unknown reason code"},
 		{"bad severity", "[policy.severity]\nlong-lived = \"severe\"\n", "policy.severity.long-lived", "unknown severity"},
 		{"wrong type", "[policy]\nallow_account_sas = \"yes\"\n", "", "allow_account_sas"},
 		{"not toml", "[policy\n", "", "x.toml"},
@@ -105,5 +104,60 @@ func TestFind(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "missing.toml")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Load(missing) error = %v, want fs.ErrNotExist", err)
+	}
+}
+
+func TestIgnoreAndRules(t *testing.T) {
+	c, err := Parse("x.toml", []byte(`
+[ignore]
+paths = ["testdata/**", "*.md", "docs/*/secret.txt"]
+fingerprints = ["0123456789abcdef"]
+[rules]
+disabled = ["aws-access-key"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]bool{
+		"testdata/a/b.txt":           true,
+		"testdata":                   true,
+		"src/testdata/x":             false,
+		"README.md":                  true,
+		"deep/dir/NOTES.md":          true,
+		"docs/v1/secret.txt":         true,
+		"docs/v1/v2/secret.txt":      false,
+		"archive.md!inner/file.txt":  true,
+		"main.go":                    false,
+		"testdata.zip!inner/key.pem": false,
+	} {
+		if got := c.IgnorePath(path); got != want {
+			t.Errorf("IgnorePath(%q) = %v, want %v", path, got, want)
+		}
+	}
+	if !c.IgnoreFingerprint("0123456789abcdef") || c.IgnoreFingerprint("fedcba9876543210") {
+		t.Error("IgnoreFingerprint wrong")
+	}
+	if diff := cmp.Diff([]string{"aws-access-key"}, c.DisabledRules); diff != "" {
+		t.Errorf("DisabledRules (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"[ignore]\npaths = [\"[\"]\n", "[ignore]\nfingerprints = [\"not hex!\"]\n"} {
+		if _, err := Parse("x.toml", []byte(bad)); err == nil {
+			t.Errorf("Parse(%q) accepted a bad value", bad)
+		}
+	}
+}
+
+func TestCheckReasonCodes(t *testing.T) {
+	c, err := Parse("x.toml", []byte("[policy.severity]\nlong-lived = \"low\"\nscary = \"high\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.CheckReasonCodes([]string{"long-lived", "expired"})
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Key != "policy.severity.scary" || !strings.Contains(err.Error(), "unknown reason code") {
+		t.Errorf("CheckReasonCodes = %v, want an error naming policy.severity.scary", err)
+	}
+	if err := c.CheckReasonCodes([]string{"long-lived", "scary"}); err != nil {
+		t.Errorf("CheckReasonCodes with both known = %v", err)
 	}
 }

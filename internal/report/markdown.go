@@ -57,39 +57,16 @@ const (
 // cannot push the rest out. Lengths are counted in bytes, which is never
 // less than GitHub's count of characters.
 type MarkdownHandler struct {
-	w        io.Writer
-	run      RunInfo
-	findings []finding.Finding
-	errors   []ScanError
-	summary  Summary
-	limit    int
-	flushed  bool
+	w io.Writer
+	buffered
+	limit   int
+	flushed bool
 }
 
 // NewMarkdownHandler returns a handler that writes a Markdown report to w
 // on Flush. It ignores opts: see [MarkdownHandler].
 func NewMarkdownHandler(w io.Writer, opts Options) *MarkdownHandler {
 	return &MarkdownHandler{w: w, limit: gitHubMaxCommentChars}
-}
-
-// Start implements [Handler].
-func (h *MarkdownHandler) Start(run RunInfo) error {
-	h.run = run
-	return nil
-}
-
-// Finding implements [Handler].
-func (h *MarkdownHandler) Finding(f *finding.Finding) error {
-	h.findings = append(h.findings, *f)
-	h.summary.Add(f)
-	return nil
-}
-
-// Error implements [Handler].
-func (h *MarkdownHandler) Error(e ScanError) error {
-	h.errors = append(h.errors, e)
-	h.summary.AddError()
-	return nil
 }
 
 // Flush implements [Handler]: it writes the whole report.

@@ -223,3 +223,33 @@ func sortErrors(es []ScanError) {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Err, b.Err))
 	})
 }
+
+// buffered collects a run for the handlers that can only render once they
+// have seen everything (SARIF, markdown). It implements Start, Finding and
+// Error of [Handler]; the embedding handler adds Flush.
+type buffered struct {
+	run      RunInfo
+	findings []finding.Finding
+	errors   []ScanError
+	summary  Summary
+}
+
+// Start implements [Handler].
+func (b *buffered) Start(run RunInfo) error {
+	b.run = run
+	return nil
+}
+
+// Finding implements [Handler].
+func (b *buffered) Finding(f *finding.Finding) error {
+	b.findings = append(b.findings, *f)
+	b.summary.Add(f)
+	return nil
+}
+
+// Error implements [Handler].
+func (b *buffered) Error(e ScanError) error {
+	b.errors = append(b.errors, e)
+	b.summary.AddError()
+	return nil
+}

@@ -124,11 +124,8 @@ const (
 // says the scan needs a baseline or a narrower target more than it needs
 // an upload.
 type SARIFHandler struct {
-	w          io.Writer
-	run        RunInfo
-	findings   []finding.Finding
-	errors     []ScanError
-	summary    Summary
+	w io.Writer
+	buffered
 	maxResults int
 	flushed    bool
 }
@@ -137,26 +134,6 @@ type SARIFHandler struct {
 // It ignores opts: SARIF has no colour and never carries raw secrets.
 func NewSARIFHandler(w io.Writer, opts Options) *SARIFHandler {
 	return &SARIFHandler{w: w, maxResults: gitHubMaxResults}
-}
-
-// Start implements [Handler].
-func (h *SARIFHandler) Start(run RunInfo) error {
-	h.run = run
-	return nil
-}
-
-// Finding implements [Handler].
-func (h *SARIFHandler) Finding(f *finding.Finding) error {
-	h.findings = append(h.findings, *f)
-	h.summary.Add(f)
-	return nil
-}
-
-// Error implements [Handler].
-func (h *SARIFHandler) Error(e ScanError) error {
-	h.errors = append(h.errors, e)
-	h.summary.AddError()
-	return nil
 }
 
 // The SARIF 2.1.0 objects this handler writes, with only the properties

@@ -110,6 +110,10 @@ func (h *TextHandler) Flush() error {
 	return nil
 }
 
+// maxTextLocations is how many locations the text report lists per
+// finding before it counts the rest.
+const maxTextLocations = 5
+
 // field labels are padded to one width so values line up.
 const labelWidth = 13
 
@@ -134,7 +138,13 @@ func (h *TextHandler) writeFinding(w io.Writer, f *finding.Finding) {
 		}
 		writeField(w, "secret", Clean(secret))
 	}
-	for _, loc := range f.Locations {
+	// A token copied into forty commits is one finding; the text shows the
+	// first few places and counts the rest (the JSON report has them all).
+	for i, loc := range f.Locations {
+		if i == maxTextLocations && len(f.Locations) > maxTextLocations+1 {
+			writeField(w, "location", fmt.Sprintf("... and %d more (--format json lists every one)", len(f.Locations)-i))
+			break
+		}
 		writeField(w, "location", formatLocation(loc))
 	}
 	if f.FirstSeen != nil {
@@ -146,7 +156,11 @@ func (h *TextHandler) writeFinding(w io.Writer, f *finding.Finding) {
 	if len(f.Reasons) > 0 {
 		var lines []string
 		for _, r := range f.Reasons {
-			lines = append(lines, Clean(r.Code)+": "+Clean(r.Text))
+			line := Clean(r.Code) + ": " + Clean(r.Text)
+			if r.Severity.Valid() {
+				line = fmt.Sprintf("%-8s %s", r.Severity, line)
+			}
+			lines = append(lines, line)
 		}
 		writeField(w, "reasons", lines...)
 	}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Times overshare against the floors any scanner must pay, on a repository
+# given as the argument, in one run:
+#   1. overshare's full-history scan (every blob reachable from any ref);
+#   2. git cat-file --batch-all-objects --batch (reading every object: the
+#      floor for any history scanner);
+#   3. git log -p --all (what diff-based scanners read);
+#   4. overshare on a plain copy of the work tree, against rg -c 'sig='
+#      (Debian's ripgrep) over the same tree.
+# Prints wall time and peak memory (GNU time's maximum resident set size)
+# of each, and the ratios. Nothing is written to the repository.
+#
+# usage: bench/history.sh REPO
+set -euo pipefail
+repo=${1:?usage: bench/history.sh REPO}
+repo=$(cd "$repo" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+command -v /usr/bin/time >/dev/null || { echo "bench: GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 2; }
+command -v rg >/dev/null || { echo "bench: ripgrep is needed: apt-get install ripgrep" >&2; exit 2; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$here" && go build -o "$work/overshare" ./cmd/overshare)
+
+# measure NAME CMD...: run once to warm the page cache, then once timed.
+measure() {
+	local name=$1
+	shift
+	"$@" >/dev/null 2>&1 || true
+	/usr/bin/time -f "%e %M" -o "$work/$name.time" "$@" >/dev/null 2>"$work/$name.err" || true
+	read -r secs kb <"$work/$name.time"
+	printf '%-28s %8.2f s %8.0f MB\n' "$name" "$secs" "$((kb / 1024))"
+	eval "t_$name=$secs; m_$name=$kb"
+}
+
+blobs=$(git -C "$repo" rev-list --objects --all | cut -d' ' -f1 | git -C "$repo" cat-file --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob"{n++; s+=$2} END{printf "%d blobs, %.1f MB", n, s/1048576}')
+echo "repository: $repo ($blobs)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+echo
+
+measure overshare_history "$work/overshare" scan --progress never --format json --output /dev/null --fail-on critical "$repo"
+measure catfile_floor git -C "$repo" cat-file --batch-all-objects --batch
+measure git_log_p git -C "$repo" log -p --all
+
+tree="$work/tree"
+mkdir "$tree"
+git -C "$repo" archive HEAD | tar -x -C "$tree"
+measure overshare_dir "$work/overshare" scan --progress never --format json --output /dev/null --fail-on critical --archive-depth 0 "$tree"
+measure rg_sig rg -c 'sig=' "$tree"
+
+echo
+awk -v a="$t_overshare_history" -v b="$t_catfile_floor" -v c="$t_git_log_p" -v d="$t_overshare_dir" -v e="$t_rg_sig" 'BEGIN {
+	printf "history scan / cat-file floor: %.2fx\n", a / b
+	printf "history scan / git log -p:     %.2fx\n", a / c
+	printf "dir scan / rg -c sig=:         %.2fx\n", d / e
+}'
+grep -m1 . "$work/overshare_history.err" 2>/dev/null | sed 's/^/overshare stderr: /' || true
