@@ -87,7 +87,12 @@ type TargetError struct {
 	Err    error
 }
 
-func (e *TargetError) Error() string { return fmt.Sprintf("%s: %v", e.Target, e.Err) }
+func (e *TargetError) Error() string {
+	if strings.Contains(e.Err.Error(), e.Target) {
+		return e.Err.Error() // the source already names it
+	}
+	return fmt.Sprintf("%s: %v", e.Target, e.Err)
+}
 func (e *TargetError) Unwrap() error { return e.Err }
 
 // Run scans every target.
