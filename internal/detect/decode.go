@@ -148,27 +148,66 @@ func decodeBase64(b []byte) []byte {
 // backslash continuations.
 var concatenation = regexp.MustCompile(`["'][ \t]*(?:\+|\.|&|\\)?[ \t]*\\?\r?\n?[ \t]*(?:\+|\.|&)?[ \t]*["']`)
 
-// joinQuoted returns the text of a string literal that starts at start and
-// continues across concatenation seams, with the seams removed, and the
-// offset in data where the joined text ends. It stops at the first
-// character that cannot belong to a credential.
-func joinQuoted(data []byte, start int, allowed func(byte) bool) (string, int) {
-	var b strings.Builder
+// joined is text assembled from string literals split across
+// concatenation seams, with the offset in the original bytes of each of
+// its bytes.
+type joined struct {
+	text []byte
+	orig []int
+}
+
+// at returns the index in j.text of the first byte at or after data offset
+// off.
+func (j joined) at(off int) int {
+	for i, o := range j.orig {
+		if o >= off {
+			return i
+		}
+	}
+	return len(j.text)
+}
+
+// literalStart walks back from s, the start of a run of credential bytes
+// that sits right after an opening quote, over concatenation seams
+// (`" + "`, `"\n    "`, `' . '`), and returns where the first literal of
+// the chain starts. It returns s when there is no seam.
+func literalStart(data []byte, s int) int {
+	for s > 0 && (data[s-1] == '"' || data[s-1] == '\'') {
+		k := s - 2
+		for k >= 0 && s-k < 64 && strings.IndexByte(" \t\r\n+.&\\(", data[k]) >= 0 {
+			k--
+		}
+		if k <= 0 || (data[k] != '"' && data[k] != '\'') || !urlByte(data[k-1]) {
+			return s
+		}
+		if loc := concatenation.FindIndex(data[k:s]); loc == nil || loc[0] != 0 || loc[1] != s-k {
+			return s
+		}
+		s, _ = span(data, k-1)
+	}
+	return s
+}
+
+// joinLiterals reads credential bytes from start, across concatenation
+// seams, and returns them joined, with the offset where the chain ends.
+func joinLiterals(data []byte, start int) (joined, int) {
+	var j joined
 	i := start
 	for i < len(data) {
 		c := data[i]
-		if allowed(c) {
-			b.WriteByte(c)
+		if urlByte(c) {
+			j.text = append(j.text, c)
+			j.orig = append(j.orig, i)
 			i++
 			continue
 		}
 		if c == '"' || c == '\'' {
-			if loc := concatenation.FindIndex(data[i:min(len(data), i+64)]); loc != nil && loc[0] == 0 {
+			if loc := concatenation.FindIndex(data[i:min(len(data), i+64)]); loc != nil && loc[0] == 0 && i+loc[1] < len(data) && urlByte(data[i+loc[1]]) {
 				i += loc[1]
 				continue
 			}
 		}
 		break
 	}
-	return b.String(), i
+	return j, i
 }

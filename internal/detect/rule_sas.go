@@ -40,12 +40,26 @@ func (r SASRule) Find(data []byte, hits []int, ctx *Context) []Candidate {
 			continue // the same token, reached by another anchor
 		}
 		s, e := span(data, at)
-		e = trimTail(data, s, e)
-		s = sasStart(data, s, at)
-		if s >= e {
-			continue
+		var text string
+		if ls := literalStart(data, s); ls < s || e < len(data) && (data[e] == '"' || data[e] == '\'') {
+			// A string split across literals: "https://...?sv=..." + "&sig=...".
+			j, end := joinLiterals(data, ls)
+			ja := j.at(at)
+			js := sasStart(j.text, 0, ja)
+			je := trimTail(j.text, js, len(j.text))
+			if js >= je {
+				continue
+			}
+			text, s, e = string(j.text[js:je]), j.orig[js], end
+		} else {
+			e = trimTail(data, s, e)
+			s = sasStart(data, s, at)
+			if s >= e {
+				continue
+			}
+			text = string(data[s:e])
 		}
-		c, ok := r.candidate(string(data[s:e]), ctx, at)
+		c, ok := r.candidate(text, ctx, at)
 		if !ok {
 			continue
 		}

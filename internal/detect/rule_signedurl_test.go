@@ -84,3 +84,21 @@ func TestSignedURLRules(t *testing.T) {
 		t.Fatalf("fixture does not parse: %v", err)
 	}
 }
+
+func TestSASAcrossConcatenatedLiterals(t *testing.T) {
+	sig := b64Sig("concat")
+	for _, text := range []string{
+		"url = (\"https://acct.blob.core.windows.net/models?sv=2020-08-04&ss=b&srt=sco\"\n       \"&sp=rwdl&se=2051-01-01&sig=" + sig + "\")\n",
+		"const u = 'https://acct.blob.core.windows.net/models?sv=2020-08-04' +\n  '&ss=b&srt=sco&sp=rwdl&se=2051-01-01' + '&sig=" + sig + "';\n",
+		"$u = \"https://acct.blob.core.windows.net/models?sv=2020-08-04&ss=b\" . \"&srt=sco&sp=rwdl&se=2051-01-01&sig=" + sig + "\";\n",
+	} {
+		got := detectAll(t, text)
+		if len(got) != 1 || got[0].Rule != "azure-sas" || got[0].Severity != sas.SeverityCritical {
+			t.Errorf("%q: got %+v, want one critical azure-sas", text, got)
+			continue
+		}
+		if !strings.HasPrefix(got[0].Text, "https://acct.blob") {
+			t.Errorf("%q: match starts at %q, want the URL's start", text, got[0].Text)
+		}
+	}
+}
