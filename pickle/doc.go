@@ -58,6 +58,17 @@
 // never panics (FuzzScan). Offsets inside decoded payloads (base64, latin-1
 // text) are the offset of the constant that carried them.
 //
-// Model containers (PyTorch zip, legacy stacked files, NumPy, joblib) are
-// not handled here yet: callers pass each pickle stream to Scan.
+// # Containers
+//
+// [ScanFile] and [ScanBytes] recognise model containers by magic bytes,
+// never by file name, and judge every pickle stream they hold: PyTorch zip
+// and TorchScript archives (a tolerant zip reader that ignores CRC, flag
+// bits and local/central name mismatches, takes every central-directory
+// record by offset and also walks the local headers, so duplicates and
+// hidden entries are scanned), legacy PyTorch files (the five stacked
+// pickles; the raw storages after them are not judged) and the legacy tar
+// form, NumPy .npy (object and structured dtypes) and .npz, joblib (the
+// inline array bytes after each NumpyArrayWrapper are skipped as
+// joblib.load skips them) and its zlib/gzip/bz2/xz/lzma/lz4 compression,
+// nested archives and pickle/zip polyglots. 7z is reported, not opened.
 package pickle

@@ -15,6 +15,19 @@ func Scan(data []byte, opts Options) *Result {
 }
 
 func scan(data []byte, base int64, opts Options, depth int) *Result {
+	return scanStream(data, base, opts, depth, streamCfg{})
+}
+
+// streamCfg adapts the stream driver to a container format.
+type streamCfg struct {
+	// maxPickles stops after that many complete pickles (0: no limit), as
+	// legacy torch.load does before the raw storages.
+	maxPickles int
+	// afterBuild is installed in the machine (see machine.afterBuild).
+	afterBuild func(m *machine) func(start, pos int, inst, state val) (int, *ParseError)
+}
+
+func scanStream(data []byte, base int64, opts Options, depth int, cfg streamCfg) *Result {
 	res := &Result{}
 	if int64(len(data)) >= 1<<31 {
 		res.Err = &ParseError{Offset: base, Msg: "input larger than 2 GiB", Kind: ErrLimit}
@@ -23,8 +36,11 @@ func scan(data []byte, base int64, opts Options, depth int) *Result {
 		return res
 	}
 	m := newMachine(data, base, opts, depth, res)
+	if cfg.afterBuild != nil {
+		m.afterBuild = cfg.afterBuild(m)
+	}
 	pos := 0
-	for pos < len(data) {
+	for pos < len(data) && (cfg.maxPickles == 0 || res.Pickles < cfg.maxPickles) {
 		nImports, nCalls, nFindings := len(res.Imports), len(res.Calls), len(res.Findings)
 		end, perr := m.runOne(pos)
 		if perr == nil {
@@ -35,6 +51,10 @@ func scan(data []byte, base int64, opts Options, depth int) *Result {
 		}
 		res.Err = perr
 		failedAt := perr.Offset
+		if m.stopNote != "" {
+			m.finding(Finding{Verdict: Suspicious, Code: "container-not-modelled", Text: m.stopNote, Offset: failedAt}, "container-not-modelled")
+			break
+		}
 		if m.imports == 0 && !errors.Is(perr, ErrLimit) {
 			// Without an import the partial stream reached no Python code
 			// (persistent_load or a method of a constant at most, which

@@ -114,6 +114,14 @@ type machine struct {
 	findKeys map[string]int
 	nonWO    bool               // an opcode outside the weights_only set was used
 	nested   map[string]*Result // payloads already scanned, by content
+	// afterBuild, when set (container readers only), runs after each BUILD
+	// with the position after the opcode; it returns where parsing goes on
+	// (joblib's inline array bytes are skipped this way) or an error.
+	afterBuild func(start, pos int, inst, state val) (int, *ParseError)
+	// stopNote, when set by afterBuild, says why the stream was not
+	// judged further; the error that stops the machine is then not a
+	// parse error of the stream.
+	stopNote string
 }
 
 func newMachine(data []byte, base int64, opts Options, depth int, res *Result) *machine {
@@ -694,6 +702,15 @@ func (m *machine) runOne(pos int) (int, *ParseError) {
 			state := m.stack[len(m.stack)-1]
 			m.stack = m.stack[:len(m.stack)-1]
 			m.build(start, m.stack[len(m.stack)-1], state)
+			if m.afterBuild != nil {
+				np, e := m.afterBuild(start, pos, m.stack[len(m.stack)-1], state)
+				if e != nil {
+					return pos, e
+				}
+				if np > pos {
+					pos = np
+				}
+			}
 		case opPERSID:
 			l := line()
 			if perr != nil {
