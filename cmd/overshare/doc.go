@@ -28,10 +28,12 @@
 //	    Write the current findings to .overshare-baseline.json (or
 //	    --output) for scan --baseline.
 //
-//	inspect TOKEN|URL|-
+//	inspect TOKEN|URL|-|FILE
 //	    Explain one credential offline: its kind, scope, permissions,
 //	    lifetime, risk and how to revoke it. "-" reads it from standard
 //	    input, which keeps it out of the shell history and process list.
+//	    Given a file, explain it as a model file: every import and call
+//	    site with its offset, the verdict and why.
 //
 //	attribute --keys-file FILE TOKEN|URL
 //	    Say which account key (key1 or key2) signed a SAS, so you know
@@ -99,6 +101,8 @@
 //	fingerprints = ["0123456789abcdef"]
 //	[rules]
 //	disabled = ["aws-access-key"]
+//	[pickle]
+//	allow = ["mylab.config.Settings"]
 //
 // A line that contains "overshare:allow" is never reported.
 //

@@ -23,6 +23,12 @@ connection string with SharedAccessSignature=, or the same text
 percent-encoded, HTML-escaped (&amp;) or JSON-escaped (\u0026). Use '-'
 to read it from standard input, which keeps it out of shell history.
 
+Given the path of a file, inspect reads it as a model file (pickle,
+PyTorch zip or legacy, TorchScript, npy/npz, joblib, compressed; found by
+magic bytes, never by extension) and lists every import and call site
+with its byte offset, the verdict (safe, suspicious, malicious, unknown)
+and why. Nothing in the file is ever run.
+
 The policy it is judged against comes from --config, else .overshare.toml
 in the current directory, else the built-in defaults.
 
@@ -36,8 +42,8 @@ type inspectOptions struct {
 func newInspectCmd(g *globalOptions) *cobra.Command {
 	var opts inspectOptions
 	cmd := &cobra.Command{
-		Use:   "inspect TOKEN|URL|-",
-		Short: "Explain one credential offline: scope, permissions, lifetime, risk, how to revoke it",
+		Use:   "inspect TOKEN|URL|-|FILE",
+		Short: "Explain one credential or model file offline: scope, permissions, lifetime, risk, how to revoke it",
 		Long:  inspectLong,
 		Example: `  overshare inspect 'https://acct.blob.core.windows.net/c?sv=...&sig=...'
   pbpaste | overshare inspect -
@@ -97,6 +103,9 @@ func clock(at string) (time.Time, error) {
 func runInspect(g *globalOptions, opts inspectOptions, arg string) error {
 	if err := g.requireFormat("inspect", "text", "json"); err != nil {
 		return err
+	}
+	if isFile(arg) {
+		return runInspectModel(g, arg)
 	}
 	now, err := clock(opts.at)
 	if err != nil {

@@ -21,6 +21,9 @@
 //
 //	[rules]
 //	disabled = ["aws-access-key"]
+//
+//	[pickle]
+//	allow = ["mylab.models.Config"]       # globals this repository's model files may import
 package config
 
 import (
@@ -55,6 +58,9 @@ type Config struct {
 	IgnoreFingerprints []string
 	// DisabledRules are rule ids not to run.
 	DisabledRules []string
+	// PickleAllow lists "module.name" globals the repository vouches for
+	// in its model files (never overriding a known code-execution gadget).
+	PickleAllow []string
 }
 
 // IgnorePath reports whether a scanned path matches an ignore glob. For a
@@ -133,6 +139,9 @@ type file struct {
 	Rules struct {
 		Disabled []string `toml:"disabled"`
 	} `toml:"rules"`
+	Pickle struct {
+		Allow []string `toml:"allow"`
+	} `toml:"pickle"`
 }
 
 // Error is a configuration error: which file, which key, what is wrong.
@@ -238,6 +247,12 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	c.IgnoreFingerprints = f.Ignore.Fingerprints
 	c.DisabledRules = f.Rules.Disabled
+	for _, g := range f.Pickle.Allow {
+		if mod, name, ok := strings.Cut(g, "."); !ok || mod == "" || name == "" || strings.ContainsAny(g, " \t\n") {
+			return nil, &Error{Path: path, Key: "pickle.allow", Err: fmt.Errorf("%q is not a module.name global", g)}
+		}
+	}
+	c.PickleAllow = f.Pickle.Allow
 	return c, nil
 }
 

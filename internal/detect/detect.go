@@ -95,6 +95,9 @@ type Options struct {
 	// MaxDecodeDepth bounds nested decoding (base64 inside base64 ...).
 	// Zero means 2.
 	MaxDecodeDepth int
+	// PickleAllow lists extra "module.name" globals a repository vouches
+	// for in its model files.
+	PickleAllow []string
 }
 
 // Detector runs rules over fragments. It is safe for concurrent use.
@@ -107,6 +110,9 @@ type Detector struct {
 	now      time.Time
 	policy   sas.Policy
 	maxDepth int
+
+	pickleAllow []string
+	disabled    []string
 }
 
 type anchor struct {
@@ -120,7 +126,8 @@ func New(opts Options) *Detector {
 	if rules == nil {
 		rules = DefaultRules()
 	}
-	d := &Detector{now: opts.Now, policy: opts.Policy, maxDepth: opts.MaxDecodeDepth}
+	d := &Detector{now: opts.Now, policy: opts.Policy, maxDepth: opts.MaxDecodeDepth,
+		pickleAllow: opts.PickleAllow, disabled: opts.Disabled}
 	if d.maxDepth == 0 {
 		d.maxDepth = 2
 	}
@@ -145,13 +152,15 @@ func New(opts Options) *Detector {
 	return d
 }
 
-// Rules returns the ids of the rules this detector runs.
+// Rules returns the ids of the rules this detector runs, model-file rules
+// included.
 func (d *Detector) Rules() []string {
-	ids := make([]string, len(d.rules))
-	for i, r := range d.rules {
-		ids[i] = r.ID()
+	ids := []string{RulePickleCodeExecution, RulePickleSuspiciousImport, RulePickleUnknown}
+	for _, r := range d.rules {
+		ids = append(ids, r.ID())
 	}
-	return ids
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // Detect returns the candidates in data, sorted by offset. path is the

@@ -105,7 +105,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if now.IsZero() {
 		now = time.Now().UTC()
 	}
-	det := detect.New(detect.Options{Now: now, Policy: cfg.Policy, Disabled: cfg.DisabledRules})
+	det := detect.New(detect.Options{Now: now, Policy: cfg.Policy, Disabled: cfg.DisabledRules, PickleAllow: cfg.PickleAllow})
 
 	sources := make([]source.Source, 0, len(opts.Targets))
 	for _, t := range opts.Targets {
@@ -131,7 +131,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		mu.Unlock()
 	}
 	found := func(f *source.Fragment) error {
-		cands := det.Detect(f.Data, f.Path)
+		var cands []detect.Candidate
+		if detect.LooksLikeModel(f.Data) {
+			if c, ok := det.Model(f.Data); ok {
+				cands = append(cands, c)
+			}
+		}
+		if f.Archive == "" {
+			// An archive's entries come as fragments of their own.
+			cands = append(cands, det.Detect(f.Data, f.Path)...)
+		}
 		if len(cands) == 0 {
 			return nil
 		}
@@ -144,6 +153,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 				continue
 			}
 			line, col := position(f.Data, c.Start)
+			if strings.HasPrefix(c.Rule, "pickle-") {
+				line, col = 0, 0 // a whole binary file; offsets are in the facts
+			}
 			local = append(local, occurrence{cand: c, path: f.Path, blob: f.Blob, entry: f.Entry, line: line, column: col})
 		}
 		nfound.Add(int64(len(local)))
@@ -160,8 +172,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return func(f *source.Fragment) error {
 			fragments.Add(1)
 			nbytes.Add(int64(len(f.Data)))
-			// An archive's entries come as fragments of their own.
-			if f.Archive != "" || cfg.IgnorePath(strings.TrimPrefix(filepath.ToSlash(f.Path), prefix)) {
+			if cfg.IgnorePath(strings.TrimPrefix(filepath.ToSlash(f.Path), prefix)) {
 				return nil
 			}
 			return found(f)

