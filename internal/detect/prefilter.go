@@ -11,9 +11,10 @@ type matcher struct {
 	nclass int
 	// row is the hot loop's table: row[state*nclass+class] is the next
 	// state's row offset, with hit set when patterns end there.
-	row  []uint32
-	out  [][]int32 // patterns that end at each state (fail chain merged)
-	lens []int
+	row    []uint32
+	out    [][]int32 // patterns that end at each state (fail chain merged)
+	lens   []int
+	maxLen int
 }
 
 func newMatcher(pats [][]byte) *matcher {
@@ -26,6 +27,7 @@ func newMatcher(pats [][]byte) *matcher {
 	m := &matcher{lens: make([]int, len(pats))}
 	for i, p := range pats {
 		m.lens[i] = len(p)
+		m.maxLen = max(m.maxLen, len(p))
 		s := int32(0)
 		for _, b := range p {
 			n, ok := nodes[s].next[b]
@@ -98,16 +100,72 @@ func newMatcher(pats [][]byte) *matcher {
 // hit marks a row entry whose state ends a pattern.
 const hit = 1 << 31
 
-// find calls fn with the pattern index and start offset of every match.
+// find calls fn with the pattern index and start offset of every match,
+// in no particular order.
+//
+// The automaton's next state depends on the last, so one walk is a chain of
+// dependent loads. Long inputs are walked as two halves in one loop: two
+// independent chains the CPU overlaps. The first half runs on past the
+// middle by the longest pattern so that no match across it is lost, and
+// reports only matches that start before the middle; the second reports
+// the rest.
 func (m *matcher) find(data []byte, fn func(pat int, start int)) {
+	if len(data) < 1<<10 {
+		m.walk(data, 0, 0, len(data), fn)
+		return
+	}
+	half := len(data) / 2
+	aEnd := min(len(data), half+m.maxLen-1)
+	a, b := data[:aEnd], data[half:]
+	row, class, nc := m.row, &m.class, uint32(m.nclass)
+	sa, sb := uint32(0), uint32(0)
+	n := min(len(a), len(b))
+	report := func(s uint32, end, base, limit int) {
+		for _, p := range m.out[s/nc] {
+			if start := base + end + 1 - m.lens[p]; start < limit {
+				fn(int(p), start)
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		va := row[sa+uint32(class[a[i]])]
+		vb := row[sb+uint32(class[b[i]])]
+		sa, sb = va&^hit, vb&^hit
+		if (va|vb)&hit != 0 {
+			if va&hit != 0 {
+				report(sa, i, 0, half)
+			}
+			if vb&hit != 0 {
+				report(sb, i, half, len(data))
+			}
+		}
+	}
+	// The longer of the two goes on alone.
+	for i := n; i < len(a); i++ {
+		v := row[sa+uint32(class[a[i]])]
+		if sa = v &^ hit; v&hit != 0 {
+			report(sa, i, 0, half)
+		}
+	}
+	for i := n; i < len(b); i++ {
+		v := row[sb+uint32(class[b[i]])]
+		if sb = v &^ hit; v&hit != 0 {
+			report(sb, i, half, len(data))
+		}
+	}
+}
+
+// walk runs the automaton over data[from:to] from the start state,
+// reporting matches that start before limit.
+func (m *matcher) walk(data []byte, base, from, to int, fn func(pat int, start int)) {
 	row, class, nc := m.row, &m.class, uint32(m.nclass)
 	s := uint32(0)
-	for i, b := range data {
-		v := row[s+uint32(class[b])]
+	for i := from; i < to; i++ {
+		v := row[s+uint32(class[data[i]])]
 		s = v &^ hit
 		if v&hit != 0 {
 			for _, p := range m.out[s/nc] {
-				fn(int(p), i+1-m.lens[p])
+				fn(int(p), base+i+1-m.lens[p])
 			}
 		}
 	}

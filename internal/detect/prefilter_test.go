@@ -76,3 +76,41 @@ func BenchmarkDetectNoAnchor(b *testing.B) {
 		d.Detect(data, "x.txt")
 	}
 }
+
+// TestMatcherHalvesAgree checks the two-halves walk against the one-chain
+// walk on long inputs, with matches placed across the middle.
+func TestMatcherHalvesAgree(t *testing.T) {
+	pats := [][]byte{[]byte("sig="), []byte("AccountKey="), []byte("-----BEGIN"), []byte("ig=x")}
+	m := newMatcher(pats)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 50 {
+		n := 1024 + rng.IntN(9000)
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = "sig=AcountKy-BEGIN x"[rng.IntN(20)]
+		}
+		for range 5 {
+			p := pats[rng.IntN(len(pats))]
+			at := n/2 - len(p) + 1 + rng.IntN(len(p)) // across the middle
+			if rng.IntN(2) == 0 {
+				at = rng.IntN(n - len(p))
+			}
+			copy(data[at:], p)
+		}
+		type hit struct{ p, at int }
+		var got, want []hit
+		m.find(data, func(p, at int) { got = append(got, hit{p, at}) })
+		m.walk(data, 0, 0, len(data), func(p, at int) { want = append(want, hit{p, at}) })
+		cmpHits := func(a, b hit) int {
+			if a.at != b.at {
+				return a.at - b.at
+			}
+			return a.p - b.p
+		}
+		slices.SortFunc(got, cmpHits)
+		slices.SortFunc(want, cmpHits)
+		if !slices.Equal(got, want) {
+			t.Fatalf("n=%d: %d hits from find, %d from walk", n, len(got), len(want))
+		}
+	}
+}
