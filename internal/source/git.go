@@ -683,7 +683,10 @@ func (g *Git) sendNew(ctx context.Context, a *attribution, jobs chan<- job, id, 
 // or not, and the untracked ones that are not ignored. Deleted files are
 // skipped; an untracked directory (a nested repository) is walked.
 //
-// Whether a tracked file differs is decided by hashing it (the worker
+// A tracked file whose stat data matches its entry in the git index, which
+// records HEAD's blob id, is unchanged and not read at all (git status
+// decides the same way; the index is parsed here, not by running git).
+// Otherwise whether it differs is decided by hashing it (the worker
 // reads it anyway) and comparing with HEAD's blob id, not by git diff: to
 // compare, git diff may run the clean filters that the scanned
 // repository's own config names, and a scan must not run its code. So a
@@ -692,6 +695,14 @@ func (g *Git) sendNew(ctx context.Context, a *attribution, jobs chan<- job, id, 
 func (g *Git) walkWorkTree(ctx context.Context, a *attribution, hasHead bool, report Report, jobs chan<- job) error {
 	w := newWalker(g.opts, report, jobs)
 	seen := map[string]bool{}
+	var idx *gitIndex
+	if hasHead {
+		a.mu.RLock()
+		if len(a.headFiles) > 0 {
+			idx = readGitIndex(filepath.Join(g.git.gitDir, "index"), len(a.headFiles[0].id)/2)
+		}
+		a.mu.RUnlock()
+	}
 	visit := func(p, headID string) error {
 		p = strings.TrimSuffix(p, "/")
 		if p == "" || seen[p] {
@@ -704,6 +715,9 @@ func (g *Git) walkWorkTree(ctx context.Context, a *attribution, hasHead bool, re
 			return nil // deleted in the work tree: nothing to read
 		}
 		disp := joinDisplay(g.display, p)
+		if headID != "" && fi.Mode().IsRegular() && idx.unchanged(p, fi, headID) {
+			return nil // the index's stat data proves it is HEAD's blob
+		}
 		if fi.Mode().IsRegular() {
 			return send(ctx, jobs, job{fsPath: fsPath, display: disp, size: -1, unless: headID})
 		}
