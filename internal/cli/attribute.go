@@ -82,11 +82,7 @@ func runAttribute(g *globalOptions, opts attributeOptions, arg string) error {
 	if err != nil {
 		return err
 	}
-	text, err := readCredential(g, arg)
-	if err != nil {
-		return err
-	}
-	tok, err := parseToken(text)
+	tok, err := readToken(g, arg)
 	if err != nil {
 		return err
 	}

@@ -75,6 +75,16 @@ func readCredential(g *globalOptions, arg string) (string, error) {
 	return s, nil
 }
 
+// readToken reads a credential (the argument, or standard input for "-")
+// and parses it as a SAS.
+func readToken(g *globalOptions, arg string) (*sas.Token, error) {
+	text, err := readCredential(g, arg)
+	if err != nil {
+		return nil, err
+	}
+	return parseToken(text)
+}
+
 // parseToken parses a credential and turns a parse failure into a usage
 // error (exit 2) that names the bad field.
 func parseToken(text string) (*sas.Token, error) {
@@ -115,11 +125,7 @@ func runInspect(g *globalOptions, opts inspectOptions, arg string) error {
 	if err != nil {
 		return err
 	}
-	text, err := readCredential(g, arg)
-	if err != nil {
-		return err
-	}
-	tok, err := parseToken(text)
+	tok, err := readToken(g, arg)
 	if err != nil {
 		return err
 	}
