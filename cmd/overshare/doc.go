@@ -40,6 +40,24 @@
 //	    which key to rotate. Keys are read from FILE, never taken from
 //	    the command line, where they would land in the shell history.
 //
+//	verify [--endpoint HOST] [--keys-file FILE] [--blast-radius] TOKEN|URL|-
+//	    Ask Azure Storage whether a SAS is live, read-only. Offline first
+//	    (expired, not yet valid, and with keys a signature that matches
+//	    neither key cost no request), then the least request: a list with
+//	    maxresults=1 for account and container tokens, a HEAD for a blob,
+//	    a peek for a queue, a one-row query for a table. The status is
+//	    valid, expired, not-yet-valid, bad-signature, policy-revoked,
+//	    ip-restricted, protocol-mismatch, key-auth-disabled,
+//	    account-not-found, permission-mismatch, unreachable or rejected,
+//	    with the HTTP status and the service's error code. --blast-radius
+//	    lists what a listing token sees (containers, blobs, bytes,
+//	    sensitive names), bounded by --max-list and --time-budget; it
+//	    never reads a blob. Only Azure storage hosts are contacted and
+//	    private addresses are refused unless --endpoint names the host
+//	    (e.g. an Azurite emulator); redirects are never followed. Exit 0
+//	    whatever the status, 2 for usage errors and refused hosts, 3 when
+//	    the service is unreachable.
+//
 //	version
 //	    Print the version of overshare and of the Go toolchain that built
 //	    it. With --format json: {"tool": {"name": "overshare", "version": ...}}.
@@ -54,8 +72,8 @@
 //
 //	--format FORMAT     report format: text (default), json, jsonl, sarif
 //	                    (2.1.0, for GitHub code scanning) or markdown (for a
-//	                    pull-request comment). inspect, attribute and
-//	                    version print text or json only.
+//	                    pull-request comment). inspect, attribute,
+//	                    verify and version print text or json only.
 //	--output FILE       write the report to FILE instead of standard output.
 //	--config FILE       settings file (TOML) instead of .overshare.toml;
 //	                    see "Configuration" below.
@@ -123,6 +141,10 @@
 // Find out which account key to rotate:
 //
 //	overshare attribute --keys-file keys.txt "$SAS_URL"
+//
+// Ask the service whether a leaked token still works, and what it exposes:
+//
+//	overshare verify --blast-radius --format json "$SAS_URL"
 //
 // Check the version in a bug report:
 //

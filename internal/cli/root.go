@@ -77,6 +77,7 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newBaselineCmd(g),
 		newInspectCmd(g),
 		newAttributeCmd(g),
+		newVerifyCmd(g),
 		newVersionCmd(g),
 	)
 	markStarted(root, g)
