@@ -332,6 +332,10 @@ func (p *progressLine) update(s scan.Progress) {
 	}
 	line := fmt.Sprintf("scanned %d files and blobs, %.1f MB (%.1f MB/s), %d findings, %s",
 		s.Fragments, float64(s.Bytes)/(1<<20), rate, s.Findings, s.Elapsed.Truncate(time.Second))
+	if s.TotalBytes > 0 && rate > 0 {
+		left := time.Duration(float64(s.TotalBytes-s.TotalBytesDone) / (rate * (1 << 20)) * float64(time.Second))
+		line += fmt.Sprintf(", history %d%%, about %s left", 100*s.TotalBytesDone/s.TotalBytes, left.Round(time.Second))
+	}
 	pad := max(0, p.width-len(line))
 	p.width = max(p.width, len(line))
 	fmt.Fprintf(p.w, "\r%s%*s", line, pad, "")

@@ -50,6 +50,15 @@ type Progress struct {
 	Findings  int64
 	Elapsed   time.Duration
 	Done      bool
+	// TotalBytes is what the current git history source will read in all,
+	// when it has finished listing it (0 otherwise); TotalBytesDone is how
+	// much of that is read. Together they give the time left.
+	TotalBytes, TotalBytesDone int64
+}
+
+// totaler is implemented by sources that know how much they will read.
+type totaler interface {
+	Totals() (n, bytes int64, final bool)
 }
 
 // Error is an input that could not be read; the scan went on without it.
@@ -178,9 +187,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			return found(f)
 		}
 	}
-	stopProgress := startProgress(opts, &fragments, &nbytes, &nfound)
+	var current atomic.Pointer[currentSource]
+	stopProgress := startProgress(opts, &fragments, &nbytes, &nfound, &current)
 	var runErr error
 	for i, src := range sources {
+		cs := &currentSource{src: src, startBytes: nbytes.Load()}
+		current.Store(cs)
 		if err := src.Scan(ctx, emitFor(opts.Targets[i]), report); err != nil {
 			if ctx.Err() != nil {
 				runErr = ctx.Err()
@@ -387,7 +399,13 @@ func position(data []byte, at int) (line, col int) {
 	return line, col
 }
 
-func startProgress(opts Options, fragments, nbytes, nfound *atomic.Int64) (stop func()) {
+// currentSource is the source being read, for the progress's totals.
+type currentSource struct {
+	src        source.Source
+	startBytes int64
+}
+
+func startProgress(opts Options, fragments, nbytes, nfound *atomic.Int64, current *atomic.Pointer[currentSource]) (stop func()) {
 	if opts.Progress == nil {
 		return func() {}
 	}
@@ -397,7 +415,15 @@ func startProgress(opts Options, fragments, nbytes, nfound *atomic.Int64) (stop 
 	}
 	start := time.Now()
 	snapshot := func(done bool) Progress {
-		return Progress{Fragments: fragments.Load(), Bytes: nbytes.Load(), Findings: nfound.Load(), Elapsed: time.Since(start), Done: done}
+		p := Progress{Fragments: fragments.Load(), Bytes: nbytes.Load(), Findings: nfound.Load(), Elapsed: time.Since(start), Done: done}
+		if cs := current.Load(); cs != nil {
+			if t, ok := cs.src.(totaler); ok {
+				if _, total, final := t.Totals(); final {
+					p.TotalBytes, p.TotalBytesDone = total, min(total, p.Bytes-cs.startBytes)
+				}
+			}
+		}
+		return p
 	}
 	quit := make(chan struct{})
 	finished := make(chan struct{})

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,6 +34,18 @@ type Git struct {
 
 	mu   sync.RWMutex
 	attr *attribution
+
+	// Totals of the blobs sent to be read, for progress: final once the
+	// history has been listed.
+	queued, queuedBytes atomic.Int64
+	listed              atomic.Bool
+}
+
+// Totals reports how many blobs and bytes the scan will read from history,
+// and whether the count is final (the history walk has finished). Files of
+// the work tree are not counted.
+func (g *Git) Totals() (blobs, bytes int64, final bool) {
+	return g.queued.Load(), g.queuedBytes.Load(), g.listed.Load()
 }
 
 func (g *Git) String() string { return displayRootOrDot(g.display) }
@@ -350,6 +363,7 @@ func (g *Git) Scan(ctx context.Context, emit Emit, report Report) error {
 		if err := <-checked; err != nil {
 			return err
 		}
+		g.listed.Store(true)
 		if herr != nil {
 			return herr
 		}
@@ -761,6 +775,10 @@ func (g *Git) checkSizes(ctx context.Context, cand <-chan job, jobs chan<- job, 
 			return nil
 		case j.size == 0:
 			return nil
+		}
+		if j.blob != "" {
+			g.queued.Add(1)
+			g.queuedBytes.Add(j.size)
 		}
 		return send(ctx, jobs, j)
 	}
