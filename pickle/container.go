@@ -35,14 +35,17 @@ const (
 	FormatZip           = "zip"
 	FormatTar           = "tar"
 	Format7z            = "7z"
-	FormatNotAModel     = "not-a-model"
+	// Keras, GGUF, safetensors and SavedModel formats are declared with
+	// their readers (keras.go, gguf.go, safetensors.go, savedmodel.go).
+	FormatNotAModel = "not-a-model"
 )
 
 // FileResult is what [ScanFile] learns about one model file.
 type FileResult struct {
 	// Format is the container recognised by magic bytes: "pickle",
 	// "pytorch-zip", "torchscript", "pytorch-legacy", "pytorch-tar", "npy",
-	// "npz", "joblib", "zip", "tar", "7z", "not-a-model". A compressed file
+	// "npz", "joblib", "zip", "tar", "7z", "keras", "keras-h5", "hdf5",
+	// "gguf", "safetensors", "savedmodel", "not-a-model". A compressed file
 	// is "<compression>+<format>", e.g. "zlib+joblib".
 	Format string `json:"format"`
 	// Entries holds one result per pickle stream found, in file order.
@@ -271,14 +274,16 @@ func (fs *fileScanner) scanAny(r io.ReaderAt, size int64, name string, base int6
 			Text: orFile(name) + ": 7z archive: contents not inspected (decompress it and scan the members)"})
 		return Format7z
 	case bytes.HasPrefix(head, magicHDF5):
-		fs.finding(Finding{Verdict: Unknown, Code: "format-not-inspected", Offset: base, Text: orFile(name) + ": HDF5 (Keras .h5) file: not inspected by the pickle scanner"})
-		return "hdf5"
+		return fs.scanHDF5(r, size, name, base, depth)
 	case bytes.HasPrefix(head, magicGGUF):
-		fs.finding(Finding{Verdict: Unknown, Code: "format-not-inspected", Offset: base, Text: orFile(name) + ": GGUF file: not inspected by the pickle scanner"})
-		return "gguf"
+		return fs.scanGGUF(r, size, name, base)
 	case bytes.HasPrefix(head, magicJoblibZF):
 		fs.finding(Finding{Verdict: Unknown, Code: "format-not-inspected", Offset: base, Text: orFile(name) + ": legacy joblib zlib file (ZF): not inspected"})
 		return "joblib-zf"
+	case isSafetensors(head):
+		return fs.scanSafetensors(r, size, name, base)
+	case isSavedModel(head, size):
+		return fs.scanSavedModel(r, size, name, base)
 	case isTar(head):
 		return fs.scanTar(r, size, name, base, depth, compressed)
 	}

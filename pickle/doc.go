@@ -71,4 +71,12 @@
 // inline array bytes after each NumpyArrayWrapper are skipped as
 // joblib.load skips them) and its zlib/gzip/bz2/xz/lzma/lz4 compression,
 // nested archives and pickle/zip polyglots. 7z is reported, not opened.
+//
+// Model formats without pickles are judged on what can run code: Keras v3
+// archives and Keras .h5 files (Lambda layers in the model config; HDF5 is
+// not parsed, only the model_config text is found), GGUF (Jinja2 sandbox
+// escapes in tokenizer.chat_template, with a bounds-checked key/value
+// parser), safetensors (header checked as strictly as the reference
+// parser; valid files are Safe) and TensorFlow SavedModel protobufs (ops
+// that read or write files or run Python).
 package pickle

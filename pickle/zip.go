@@ -340,7 +340,7 @@ func (fs *fileScanner) scanZip(r io.ReaderAt, size int64, name string, base int6
 	sort.Slice(all, func(i, j int) bool { return all[i].off < all[j].off })
 	names := map[string]int{}
 	var entryNames []string
-	nNpy, nFiles := 0, 0
+	nNpy, nFiles, nSaved := 0, 0, 0
 	before := len(fs.res.Entries)
 	for i, e := range all {
 		if i >= MaxEntries {
@@ -379,6 +379,9 @@ func (fs *fileScanner) scanZip(r io.ReaderAt, size int64, name string, base int6
 		if format == FormatNpy {
 			nNpy++
 		}
+		if format == FormatSavedModel {
+			nSaved++
+		}
 		switch format {
 		case FormatZip, FormatPyTorchZip, FormatTorchScript, FormatNpz, FormatTar, FormatPyTorchTar, Format7z:
 			fs.finding(Finding{Verdict: Safe, Code: "nested-archive", Offset: at,
@@ -390,6 +393,12 @@ func (fs *fileScanner) scanZip(r io.ReaderAt, size int64, name string, base int6
 		}
 	}
 	_ = before
+	if f := fs.scanKerasZip(z, all, name, base); f != "" {
+		return f
+	}
+	if nSaved > 0 {
+		return FormatSavedModel
+	}
 	return zipFormat(entryNames, nNpy, nFiles)
 }
 
