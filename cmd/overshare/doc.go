@@ -58,6 +58,35 @@
 //	    whatever the status, 2 for usage errors and refused hosts, 3 when
 //	    the service is unreachable.
 //
+//	verify --policies --account-url URL --keys-file FILE [--endpoint HOST]
+//	    Audit an account's stored access policies: list every container
+//	    and its policies (permissions, start, expiry) and judge each like
+//	    a token: no expiry high, write/add/create medium, delete high, an
+//	    expiry beyond the policy maximum one level up, expired info. It
+//	    reads only (List Containers, Get Container ACL, with the key).
+//
+//	mint --account-url URL --keys-file FILE --container C [--blob B] --permissions LETTERS [--expires 1h] [--ip RANGE]
+//	    Mint a least-privilege service SAS: one container or blob, https
+//	    only, the permissions given, default 1h (over 7 days refused
+//	    unless --force), bound to a new stored access policy (Id os- and
+//	    12 hex digits) that mint adds to the container by read-modify-write
+//	    of its ACL, keeping the other policies and the public access
+//	    level; a sixth policy is refused. The token carries si and no
+//	    sp/st/se. Prints the URL and how to revoke it; --format json:
+//	    {"url", "policy", "expiry", ...}. --allow-http (only with
+//	    --endpoint) is for the Azurite emulator, which serves http only.
+//
+//	revoke --keys-file FILE [--execute] [--inventory REPORT.json] TOKEN|URL|-
+//	    Say what revoking a SAS takes and what else it breaks: for a
+//	    policy-bound token, deleting its policy (--execute deletes exactly
+//	    that policy, keeping the others; never re-create the same Id); for
+//	    a key-signed token, the key that signed it, the
+//	    "az storage account keys renew" command, and from --inventory (a
+//	    JSON scan report) the other live key-signed tokens of the account
+//	    that rotation may kill; for a user delegation token,
+//	    "az storage account revoke-delegation-keys". --format json:
+//	    kind, action, signed_with, commands, also_revokes, executed.
+//
 //	version
 //	    Print the version of overshare and of the Go toolchain that built
 //	    it. With --format json: {"tool": {"name": "overshare", "version": ...}}.
@@ -73,7 +102,7 @@
 //	--format FORMAT     report format: text (default), json, jsonl, sarif
 //	                    (2.1.0, for GitHub code scanning) or markdown (for a
 //	                    pull-request comment). inspect, attribute,
-//	                    verify and version print text or json only.
+//	                    verify, mint, revoke and version print text or json only.
 //	--output FILE       write the report to FILE instead of standard output.
 //	--config FILE       settings file (TOML) instead of .overshare.toml;
 //	                    see "Configuration" below.

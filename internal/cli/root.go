@@ -78,6 +78,8 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newInspectCmd(g),
 		newAttributeCmd(g),
 		newVerifyCmd(g),
+		newMintCmd(g),
+		newRevokeCmd(g),
 		newVersionCmd(g),
 	)
 	markStarted(root, g)

@@ -43,6 +43,17 @@ else, or at a private or loopback address, is refused. --endpoint names
 another host explicitly (an Azurite emulator, a proxy you trust).
 Redirects are never followed.
 
+--policies --account-url URL --keys-file F audits the account instead of
+a token: it lists every container (List Containers, with the first key
+of --keys-file) and its stored access policies with permissions, start
+and expiry, and judges each like a token: no expiry is high, write, add
+or create is medium, delete or privileged letters are high, an expiry
+further away than the policy maximum (7 days) raises one level, an
+expired policy is info. Reason codes: policy-read-only, policy-write,
+policy-delete, policy-privileged, policy-no-permissions,
+policy-no-expiry, policy-far-expiry, policy-expired,
+policy-not-yet-valid. It reads only.
+
 Exit codes: 0 whatever the status (read it from the output, "status" in
 --format json); 2 for a usage error or a refused host; 3 when the service
 is unreachable.`
@@ -54,6 +65,8 @@ type verifyOptions struct {
 	maxList     int
 	budget      time.Duration
 	timeout     time.Duration
+	policies    bool
+	accountURL  string
 }
 
 func newVerifyCmd(g *globalOptions) *cobra.Command {
@@ -64,9 +77,16 @@ func newVerifyCmd(g *globalOptions) *cobra.Command {
 		Long:  verifyLong,
 		Example: `  overshare verify 'https://acct.blob.core.windows.net/c?sv=...&sig=...'
   overshare verify --format json --blast-radius - < token.txt
-  overshare verify --endpoint 127.0.0.1:10000 --keys-file keys.txt 'http://127.0.0.1:10000/acct/c?...'`,
-		Args: cobra.ExactArgs(1),
+  overshare verify --endpoint 127.0.0.1:10000 --keys-file keys.txt 'http://127.0.0.1:10000/acct/c?...'
+  overshare verify --policies --account-url https://acct.blob.core.windows.net --keys-file keys.txt`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.policies {
+				return runPolicies(cmd, g, opts, args)
+			}
+			if len(args) != 1 {
+				return &UsageError{Err: fmt.Errorf("verify needs one TOKEN|URL|- (or --policies with --account-url)"), Hint: "run 'overshare help verify'"}
+			}
 			return runVerify(cmd, g, opts, args[0])
 		},
 	}
@@ -77,6 +97,8 @@ func newVerifyCmd(g *globalOptions) *cobra.Command {
 	f.IntVar(&opts.maxList, "max-list", 5000, "list at most `N` containers and blobs for --blast-radius")
 	f.DurationVar(&opts.budget, "time-budget", time.Minute, "stop listing for --blast-radius after `DURATION`")
 	f.DurationVar(&opts.timeout, "timeout", 15*time.Second, "give up on each request after `DURATION`")
+	f.BoolVar(&opts.policies, "policies", false, "instead of a token, list and judge every container's stored access policies (needs --account-url and --keys-file)")
+	f.StringVar(&opts.accountURL, "account-url", "", "with --policies, the account's blob endpoint `URL`")
 	return cmd
 }
 
