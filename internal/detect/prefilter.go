@@ -104,60 +104,71 @@ const hit = 1 << 31
 // in no particular order.
 //
 // The automaton's next state depends on the last, so one walk is a chain of
-// dependent loads. Long inputs are walked as two halves in one loop: two
-// independent chains the CPU overlaps. The first half runs on past the
-// middle by the longest pattern so that no match across it is lost, and
-// reports only matches that start before the middle; the second reports
-// the rest.
+// dependent loads. Long inputs are walked as four quarters in one loop:
+// four independent chains the CPU overlaps. Each quarter runs on past its
+// end by the longest pattern so that no match across a boundary is lost,
+// and reports only the matches that start inside it.
 func (m *matcher) find(data []byte, fn func(pat int, start int)) {
+	const lanes = 4
 	if len(data) < 1<<10 {
-		m.walk(data, 0, 0, len(data), fn)
+		m.walk(data, 0, 0, len(data), len(data), fn)
 		return
 	}
-	half := len(data) / 2
-	aEnd := min(len(data), half+m.maxLen-1)
-	a, b := data[:aEnd], data[half:]
+	q := len(data) / lanes
+	var lim, end [lanes]int
+	for k := range lanes {
+		lim[k] = (k + 1) * q
+		end[k] = min(len(data), lim[k]+m.maxLen-1)
+	}
+	lim[lanes-1], end[lanes-1] = len(data), len(data)
+	d0, d1, d2, d3 := data[0:end[0]], data[q:end[1]], data[2*q:end[2]], data[3*q:end[3]]
+	d0, d1, d2, d3 = d0[:q:q], d1[:q:q], d2[:q:q], d3[:q:q]
 	row, class, nc := m.row, &m.class, uint32(m.nclass)
-	sa, sb := uint32(0), uint32(0)
-	n := min(len(a), len(b))
-	report := func(s uint32, end, base, limit int) {
+	var s0, s1, s2, s3 uint32
+	report := func(s uint32, at, lane int) {
+		base := lane * q
 		for _, p := range m.out[s/nc] {
-			if start := base + end + 1 - m.lens[p]; start < limit {
+			if start := base + at + 1 - m.lens[p]; start < lim[lane] {
 				fn(int(p), start)
 			}
 		}
 	}
-	for i := 0; i < n; i++ {
-		va := row[sa+uint32(class[a[i]])]
-		vb := row[sb+uint32(class[b[i]])]
-		sa, sb = va&^hit, vb&^hit
-		if (va|vb)&hit != 0 {
-			if va&hit != 0 {
-				report(sa, i, 0, half)
+	for i := range d0 {
+		v0 := row[s0+uint32(class[d0[i]])]
+		v1 := row[s1+uint32(class[d1[i]])]
+		v2 := row[s2+uint32(class[d2[i]])]
+		v3 := row[s3+uint32(class[d3[i]])]
+		s0, s1, s2, s3 = v0&^hit, v1&^hit, v2&^hit, v3&^hit
+		if (v0|v1|v2|v3)&hit != 0 {
+			if v0&hit != 0 {
+				report(s0, i, 0)
 			}
-			if vb&hit != 0 {
-				report(sb, i, half, len(data))
+			if v1&hit != 0 {
+				report(s1, i, 1)
+			}
+			if v2&hit != 0 {
+				report(s2, i, 2)
+			}
+			if v3&hit != 0 {
+				report(s3, i, 3)
 			}
 		}
 	}
-	// The longer of the two goes on alone.
-	for i := n; i < len(a); i++ {
-		v := row[sa+uint32(class[a[i]])]
-		if sa = v &^ hit; v&hit != 0 {
-			report(sa, i, 0, half)
-		}
-	}
-	for i := n; i < len(b); i++ {
-		v := row[sb+uint32(class[b[i]])]
-		if sb = v &^ hit; v&hit != 0 {
-			report(sb, i, half, len(data))
+	// Each quarter goes on alone past q, to its end.
+	for k, s := range [lanes]uint32{s0, s1, s2, s3} {
+		base := k * q
+		for i := base + q; i < end[k]; i++ {
+			v := row[s+uint32(class[data[i]])]
+			if s = v &^ hit; v&hit != 0 {
+				report(s, i-base, k)
+			}
 		}
 	}
 }
 
 // walk runs the automaton over data[from:to] from the start state,
 // reporting matches that start before limit.
-func (m *matcher) walk(data []byte, base, from, to int, fn func(pat int, start int)) {
+func (m *matcher) walk(data []byte, base, from, to, limit int, fn func(pat int, start int)) {
 	row, class, nc := m.row, &m.class, uint32(m.nclass)
 	s := uint32(0)
 	for i := from; i < to; i++ {
@@ -165,7 +176,9 @@ func (m *matcher) walk(data []byte, base, from, to int, fn func(pat int, start i
 		s = v &^ hit
 		if v&hit != 0 {
 			for _, p := range m.out[s/nc] {
-				fn(int(p), base+i+1-m.lens[p])
+				if start := base + i + 1 - m.lens[p]; start < limit {
+					fn(int(p), start)
+				}
 			}
 		}
 	}
