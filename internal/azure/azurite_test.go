@@ -27,10 +27,21 @@ type azurite struct {
 	Account string
 	Keys    [2]string // base64
 
-	cmd    *exec.Cmd
-	dir    string
-	stderr *strings.Builder
-	done   chan struct{}
+	cmd      *exec.Cmd
+	dir      string
+	ownDir   bool // dir was made here and is removed by stop
+	stderr   *strings.Builder
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// azuriteConfig sets up a dedicated Azurite: Location is its --location
+// (empty: a temporary folder removed on stop; given: kept, so a later
+// Azurite can reopen the same data), Keys the account's two keys (empty:
+// random).
+type azuriteConfig struct {
+	Location string
+	Keys     [2]string
 }
 
 // AccountURL is the IP-style service URL of the account.
@@ -64,7 +75,7 @@ func startAzurite(t *testing.T) *azurite {
 			shared.skip = why
 			return
 		}
-		shared.az, shared.err = launchAzurite(bin)
+		shared.az, shared.err = launchAzurite(bin, azuriteConfig{})
 	})
 	if shared.skip != "" {
 		if os.Getenv("OVERSHARE_REQUIRE_INTEGRATION") != "" {
@@ -76,6 +87,26 @@ func startAzurite(t *testing.T) *azurite {
 		t.Fatalf("starting azurite: %v", shared.err)
 	}
 	return shared.az
+}
+
+// startAzuriteWith starts a dedicated Azurite for one test with cfg, and
+// stops it when the test ends (or earlier with stop). It skips or fails
+// like startAzurite when the binary is missing.
+func startAzuriteWith(t *testing.T, cfg azuriteConfig) *azurite {
+	t.Helper()
+	bin, why := azuriteBinary()
+	if bin == "" {
+		if os.Getenv("OVERSHARE_REQUIRE_INTEGRATION") != "" {
+			t.Fatalf("azurite is required (OVERSHARE_REQUIRE_INTEGRATION is set): %s", why)
+		}
+		t.Skipf("azurite not available: %s (scripts/test.sh installs it)", why)
+	}
+	az, err := launchAzurite(bin, cfg)
+	if err != nil {
+		t.Fatalf("starting azurite: %v", err)
+	}
+	t.Cleanup(az.stop)
+	return az
 }
 
 // azuriteBinary finds azurite-blob: $OVERSHARE_AZURITE (set by
@@ -116,12 +147,23 @@ func randomKey() string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func launchAzurite(bin string) (*azurite, error) {
-	dir, err := os.MkdirTemp("", "overshare-azurite-")
-	if err != nil {
-		return nil, err
+func launchAzurite(bin string, cfg azuriteConfig) (*azurite, error) {
+	dir, ownDir := cfg.Location, false
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "overshare-azurite-"); err != nil {
+			return nil, err
+		}
+		ownDir = true
 	}
-	a := &azurite{Account: "oversharetest", Keys: [2]string{randomKey(), randomKey()}, dir: dir,
+	keys := cfg.Keys
+	if keys[0] == "" {
+		keys[0] = randomKey()
+	}
+	if keys[1] == "" {
+		keys[1] = randomKey()
+	}
+	a := &azurite{Account: "oversharetest", Keys: keys, dir: dir, ownDir: ownDir,
 		stderr: &strings.Builder{}, done: make(chan struct{})}
 	a.cmd = exec.Command(bin, "--location", dir, "--silent", "--loose", "--skipApiVersionCheck",
 		"--disableTelemetry", "--blobHost", "127.0.0.1", "--blobPort", "0")
@@ -132,7 +174,9 @@ func launchAzurite(bin string) (*azurite, error) {
 		return nil, err
 	}
 	if err := a.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
+		if ownDir {
+			os.RemoveAll(dir)
+		}
 		return nil, err
 	}
 	// "Azurite Blob service successfully listens on http://127.0.0.1:PORT"
@@ -179,17 +223,23 @@ func launchAzurite(bin string) (*azurite, error) {
 	}
 }
 
+// stop ends Azurite (once; later calls do nothing) and removes its folder
+// when it made it.
 func (a *azurite) stop() {
-	if a.cmd.Process != nil {
-		a.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-a.done:
-		case <-time.After(10 * time.Second):
-			a.cmd.Process.Kill()
+	a.stopOnce.Do(func() {
+		if a.cmd.Process != nil {
+			a.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-a.done:
+			case <-time.After(10 * time.Second):
+				a.cmd.Process.Kill()
+			}
+			a.cmd.Wait()
 		}
-		a.cmd.Wait()
-	}
-	os.RemoveAll(a.dir)
+		if a.ownDir {
+			os.RemoveAll(a.dir)
+		}
+	})
 }
 
 // closedPort returns a loopback address nothing listens on.

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,10 +17,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/overshare/overshare/internal/azure"
 	"github.com/overshare/overshare/internal/detect"
+	"github.com/overshare/overshare/internal/finding"
 	"github.com/overshare/overshare/internal/report"
 	"github.com/overshare/overshare/internal/scan"
 	"github.com/overshare/overshare/internal/source"
+	"github.com/overshare/overshare/sas"
 )
 
 const scanLong = `Find shared-access credentials in files, archives and full git history,
@@ -39,6 +43,18 @@ is still at HEAD.
 Settings come from --config, else .overshare.toml at the first target's
 root. A line containing "overshare:allow" is never reported.
 
+--verify asks Azure Storage, read-only, whether each azure-sas finding is
+live (the same least request as 'overshare verify', never a blob body,
+never a write), on 4 connections at most and within --verify-budget. The
+answer is attached to the finding ("verification": status, http_status,
+error_code, verdict) and judged: a live token keeps its severity and gains
+the reason verified-live; a dead one (expired, bad-signature,
+policy-revoked, key-auth-disabled) gains verified-dead and is lowered to
+low, so it no longer fails --fail-on high; anything else (unreachable,
+account-not-found, ip-restricted, a refused host) changes nothing. Only Azure
+storage hosts are contacted unless --endpoint names another (an Azurite
+emulator), to which every token is then sent.
+
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 2 usage or configuration error; 3 some inputs could not be read (listed in
 the report's errors) and nothing reached --fail-on.`
@@ -51,6 +67,10 @@ type scanOptions struct {
 	followSymlinks bool
 	baseline       string
 	workers        int
+
+	verify       bool
+	endpoint     string
+	verifyBudget time.Duration
 }
 
 func (o *scanOptions) register(cmd *cobra.Command) {
@@ -79,6 +99,10 @@ func newScanCmd(g *globalOptions) *cobra.Command {
 		},
 	}
 	opts.register(cmd)
+	f := cmd.Flags()
+	f.BoolVar(&opts.verify, "verify", false, "ask Azure Storage, read-only, whether each azure-sas finding is live, and judge it so")
+	f.StringVar(&opts.endpoint, "endpoint", "", "with --verify, send requests to `HOST[:PORT]` instead of each token's host (an emulator); allows non-Azure and loopback hosts")
+	f.DurationVar(&opts.verifyBudget, "verify-budget", 2*time.Minute, "with --verify, stop verifying after `DURATION` (the rest are marked skipped)")
 	return cmd
 }
 
@@ -171,6 +195,16 @@ func runScan(cmd *cobra.Command, g *globalOptions, opts scanOptions, targets []s
 	if g.showProgress() {
 		p := &progressLine{w: g.stderr}
 		sopts.Progress = p.update
+	}
+	if opts.endpoint != "" && !opts.verify {
+		return usageErrorf("--endpoint is only used with --verify")
+	}
+	if opts.verify {
+		if opts.verifyBudget <= 0 {
+			return usageErrorf("--verify-budget %s: want a positive duration", opts.verifyBudget)
+		}
+		sopts.Verify = scanVerifier(opts.endpoint)
+		sopts.VerifyBudget = opts.verifyBudget
 	}
 	res, err := scan.Run(cmd.Context(), sopts)
 	if err != nil {
@@ -339,4 +373,50 @@ func (p *progressLine) update(s scan.Progress) {
 	pad := max(0, p.width-len(line))
 	p.width = max(p.width, len(line))
 	fmt.Fprintf(p.w, "\r%s%*s", line, pad, "")
+}
+
+// scanVerifier verifies an azure-sas finding's text live with
+// azure.Verify and turns the answer into the finding's evidence. It never
+// puts the token into what it returns.
+func scanVerifier(endpoint string) func(ctx context.Context, rule, text string) *finding.Verification {
+	return func(ctx context.Context, rule, text string) *finding.Verification {
+		skipped := func(detail string) *finding.Verification {
+			return &finding.Verification{Status: "skipped", Verdict: finding.VerdictUnknown, Detail: detail}
+		}
+		if rule != "azure-sas" {
+			return nil
+		}
+		tok, err := sas.Parse(text)
+		if err != nil {
+			return skipped("the token does not parse, so there is nothing to ask")
+		}
+		res, err := azure.Verify(ctx, tok, azure.Options{Endpoint: endpoint})
+		if err != nil {
+			var ee *azure.EndpointError
+			switch {
+			case errors.As(err, &ee):
+				return skipped(ee.Error())
+			case errors.Is(err, azure.ErrNoURL):
+				return skipped("the token was found without its URL, so there is nothing to ask")
+			case ctx.Err() != nil:
+				return skipped("not checked: the verification time budget ran out")
+			}
+			return skipped(err.Error())
+		}
+		return &finding.Verification{Status: string(res.Status), HTTPStatus: res.HTTPStatus, ErrorCode: res.ErrorCode,
+			Verdict: verdictOf(res.Status), Detail: res.Detail}
+	}
+}
+
+// verdictOf says whether a verify status means the token works today.
+func verdictOf(s azure.Status) string {
+	switch s {
+	case azure.Valid, azure.PermissionMismatch:
+		return finding.VerdictLive
+	case azure.Expired, azure.BadSignature, azure.PolicyRevoked, azure.KeyAuthDisabled:
+		return finding.VerdictDead
+	}
+	// account-not-found stays unknown: an offline machine's DNS failure
+	// looks the same, and a deleted account's name can be registered again.
+	return finding.VerdictUnknown
 }

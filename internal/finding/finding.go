@@ -37,6 +37,29 @@ type Finding struct {
 	Token       any          `json:"token,omitempty"`
 	Reasons     []Reason     `json:"reasons,omitempty"`
 	Remediation *Remediation `json:"remediation,omitempty"`
+	// Verification is the answer of a live, read-only check of the
+	// credential (scan --verify); nil when it was not checked.
+	Verification *Verification `json:"verification,omitempty"`
+}
+
+// The verdicts of a [Verification].
+const (
+	VerdictLive    = "live"    // the service accepted the credential
+	VerdictDead    = "dead"    // expired, revoked, rotated or tampered
+	VerdictUnknown = "unknown" // no answer, refused, or not checked
+)
+
+// Verification is what the service said about a credential when asked.
+// It carries evidence only, never the credential.
+type Verification struct {
+	// Status is the verifier's status, e.g. "valid", "bad-signature",
+	// "expired", "unreachable", or "skipped" when no request was sought.
+	Status     string `json:"status"`
+	HTTPStatus int    `json:"http_status,omitempty"`
+	ErrorCode  string `json:"error_code,omitempty"`
+	// Verdict is VerdictLive, VerdictDead or VerdictUnknown.
+	Verdict string `json:"verdict"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 // Reason says why a finding has its severity. Code is stable and

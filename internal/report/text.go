@@ -153,6 +153,21 @@ func (h *TextHandler) writeFinding(w io.Writer, f *finding.Finding) {
 	if f.LastSeen != nil {
 		writeField(w, "last seen", formatLocation(*f.LastSeen))
 	}
+	if v := f.Verification; v != nil {
+		line := Clean(v.Status)
+		if v.HTTPStatus != 0 {
+			line += fmt.Sprintf(" (HTTP %d", v.HTTPStatus)
+			if v.ErrorCode != "" {
+				line += " " + Clean(v.ErrorCode)
+			}
+			line += ")"
+		}
+		line += ", " + Clean(v.Verdict)
+		if v.Detail != "" {
+			line += ": " + Clean(v.Detail)
+		}
+		writeField(w, "verified", line)
+	}
 	if len(f.Reasons) > 0 {
 		var lines []string
 		for _, r := range f.Reasons {

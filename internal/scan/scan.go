@@ -41,7 +41,22 @@ type Options struct {
 	// ProgressEvery with the running totals, and once at the end.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+
+	// Verify, when set, is called after the scan once per distinct finding
+	// of a verifiable rule ([VerifiableRules]) with the credential's text as
+	// found (it contains the secret: the engine keeps it only for this call
+	// and never puts it in a finding). A non-nil answer is attached to the
+	// finding and judged by [ApplyVerification]. Calls run on
+	// VerifyWorkers goroutines (0: 4) within VerifyBudget (0: 2 minutes);
+	// findings not reached in time are marked skipped.
+	Verify        func(ctx context.Context, rule, text string) *finding.Verification
+	VerifyWorkers int
+	VerifyBudget  time.Duration
 }
+
+// VerifiableRules are the rules whose findings Options.Verify is asked
+// about.
+var VerifiableRules = map[string]bool{"azure-sas": true}
 
 // Progress is the running state of a scan.
 type Progress struct {
@@ -204,8 +219,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	stopProgress()
 
 	res := &Result{Errors: errs, Fragments: fragments.Load(), Bytes: nbytes.Load()}
-	res.Findings, res.Suppressed = fold(occs, sources, cfg, opts.Baseline)
+	var texts map[string]string
+	res.Findings, res.Suppressed, texts = fold(occs, sources, cfg, opts.Baseline)
 	res.Suppressed += suppressed
+	if opts.Verify != nil && runErr == nil {
+		verifyAll(ctx, opts, res.Findings, texts)
+	}
+	clear(texts)
 	sort.Slice(res.Errors, func(i, j int) bool {
 		if res.Errors[i].Path != res.Errors[j].Path {
 			return res.Errors[i].Path < res.Errors[j].Path
@@ -237,11 +257,15 @@ type origins interface {
 
 // fold turns occurrences into findings: one per (rule, secret), with every
 // location, git origins expanded, and config/baseline filters applied.
-func fold(occs []occurrence, sources []source.Source, cfg *config.Config, baseline map[string]bool) ([]*finding.Finding, int) {
+//
+// texts maps each finding id to the text of the candidate the finding was
+// made from (the credential, for verification only).
+func fold(occs []occurrence, sources []source.Source, cfg *config.Config, baseline map[string]bool) ([]*finding.Finding, int, map[string]string) {
 	type group struct {
 		f    *finding.Finding
 		seen map[string]bool
 	}
+	texts := map[string]string{}
 	groups := map[string]*group{}
 	var order []string
 	suppressed := 0
@@ -254,6 +278,7 @@ func fold(occs []occurrence, sources []source.Source, cfg *config.Config, baseli
 		g, ok := groups[id]
 		if !ok {
 			g = &group{f: newFinding(id, o.cand), seen: map[string]bool{}}
+			texts[id] = o.cand.Text
 			groups[id] = g
 			order = append(order, id)
 		} else if sev := finding.SeverityFrom(o.cand.Severity); sev > g.f.Severity {
@@ -262,6 +287,7 @@ func fold(occs []occurrence, sources []source.Source, cfg *config.Config, baseli
 			keep := g.f.Locations
 			g.f = newFinding(id, o.cand)
 			g.f.Locations = keep
+			texts[id] = o.cand.Text
 		}
 		for _, loc := range locationsOf(o, sources) {
 			key := fmt.Sprintf("%s\x00%d\x00%d\x00%s", loc.Path, loc.Line, loc.Column, loc.Commit)
@@ -278,6 +304,12 @@ func fold(occs []occurrence, sources []source.Source, cfg *config.Config, baseli
 		finishHistory(f)
 		out = append(out, f)
 	}
+	sortFindings(out)
+	return out, suppressed, texts
+}
+
+// sortFindings orders findings by severity (highest first), rule and id.
+func sortFindings(out []*finding.Finding) {
 	slices.SortStableFunc(out, func(a, b *finding.Finding) int {
 		if a.Severity != b.Severity {
 			return int(b.Severity) - int(a.Severity)
@@ -287,7 +319,6 @@ func fold(occs []occurrence, sources []source.Source, cfg *config.Config, baseli
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return out, suppressed
 }
 
 // locationsOf expands one occurrence into report locations: one per commit
@@ -444,5 +475,85 @@ func startProgress(opts Options, fragments, nbytes, nfound *atomic.Int64, curren
 	return func() {
 		close(quit)
 		<-finished
+	}
+}
+
+// The reason codes [ApplyVerification] adds.
+const (
+	ReasonVerifiedLive = "verified-live"
+	ReasonVerifiedDead = "verified-dead"
+)
+
+// verifyAll asks opts.Verify about every verifiable finding, on a few
+// goroutines and within the time budget.
+func verifyAll(ctx context.Context, opts Options, findings []*finding.Finding, texts map[string]string) {
+	workers := opts.VerifyWorkers
+	if workers <= 0 {
+		workers = 4
+	}
+	budget := opts.VerifyBudget
+	if budget <= 0 {
+		budget = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	jobs := make(chan *finding.Finding)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range jobs {
+				var v *finding.Verification
+				if ctx.Err() == nil {
+					v = opts.Verify(ctx, f.Rule, texts[f.ID])
+				}
+				if v == nil && ctx.Err() != nil {
+					v = &finding.Verification{Status: "skipped", Verdict: finding.VerdictUnknown,
+						Detail: "not checked: the verification time budget (" + budget.String() + ") ran out"}
+				}
+				if v != nil {
+					ApplyVerification(f, v)
+				}
+			}
+		}()
+	}
+	for _, f := range findings {
+		if VerifiableRules[f.Rule] {
+			jobs <- f
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	// Severities may have changed: keep the report's order.
+	sortFindings(findings)
+}
+
+// ApplyVerification attaches v to f and judges it. A live credential keeps
+// its severity and gains the reason verified-live (the service accepted it
+// just now). A dead one (expired, rotated key, tampered, deleted policy,
+// account gone) gains verified-dead and is lowered to low at most: it
+// grants nothing today, but it still shows how tokens are made here and a
+// signature that no longer works can come back if the key is restored. An
+// unknown verdict changes nothing but the attached evidence.
+func ApplyVerification(f *finding.Finding, v *finding.Verification) {
+	f.Verification = v
+	evidence := v.Status
+	if v.HTTPStatus != 0 {
+		evidence += fmt.Sprintf(", HTTP %d", v.HTTPStatus)
+	}
+	if v.ErrorCode != "" {
+		evidence += " " + v.ErrorCode
+	}
+	switch v.Verdict {
+	case finding.VerdictLive:
+		f.Reasons = append(f.Reasons, finding.Reason{Code: ReasonVerifiedLive, Severity: f.Severity,
+			Text: "the service accepted it just now (" + evidence + "): it is live"})
+	case finding.VerdictDead:
+		f.Reasons = append(f.Reasons, finding.Reason{Code: ReasonVerifiedDead, Severity: finding.Low,
+			Text: "the service no longer accepts it (" + evidence + "); severity lowered to low at most"})
+		if f.Severity > finding.Low {
+			f.Severity = finding.Low
+		}
 	}
 }
