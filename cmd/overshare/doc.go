@@ -52,7 +52,8 @@
 //	    with the HTTP status and the service's error code. --blast-radius
 //	    lists what a listing token sees (containers, blobs, bytes,
 //	    sensitive names), bounded by --max-list and --time-budget; it
-//	    never reads a blob. Only Azure storage hosts are contacted and
+//	    never reads a blob, except that --deep reads the first 64 bytes
+//	    of up to 50 model files to say whether they are pickles. Only Azure storage hosts are contacted and
 //	    private addresses are refused unless --endpoint names the host
 //	    (e.g. an Azurite emulator); redirects are never followed. Exit 0
 //	    whatever the status, 2 for usage errors and refused hosts, 3 when

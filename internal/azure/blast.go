@@ -29,6 +29,9 @@ type Exposure struct {
 type Sensitive struct {
 	Path   string `json:"path"`
 	Reason string `json:"reason"`
+	// Content is what the first bytes say (--deep): "pickle (protocol 4)",
+	// "zip (PyTorch checkpoint or archive)", ...
+	Content string `json:"content,omitempty"`
 }
 
 // sensitiveExt maps a lower-case extension to why it matters.
@@ -186,7 +189,64 @@ func blastRadius(ctx context.Context, c *caller, tok *sas.Token, opts Options) (
 			break
 		}
 	}
+	if opts.Deep && tok.Permissions.Has('r') {
+		deepen(ctx, c, exp, opts)
+	}
 	return exp, true
+}
+
+// modelExt are the names whose first bytes --deep reads.
+var modelExt = map[string]bool{".pkl": true, ".pickle": true, ".pt": true, ".pth": true, ".ckpt": true,
+	".bin": true, ".joblib": true, ".npy": true, ".npz": true, ".h5": true, ".keras": true, ".gguf": true}
+
+// deepen reads the first bytes of model-named sensitive blobs and says what
+// they are. A pickle that anyone holding a write token could replace is
+// code that runs on every machine that loads it.
+func deepen(ctx context.Context, c *caller, exp *Exposure, opts Options) {
+	limit := opts.DeepMax
+	if limit <= 0 {
+		limit = 50
+	}
+	for i := range exp.Sensitive {
+		if limit == 0 || ctx.Err() != nil {
+			return
+		}
+		s := &exp.Sensitive[i]
+		if !modelExt[strings.ToLower(path.Ext(s.Path))] {
+			continue
+		}
+		limit--
+		b, status, err := c.peek(ctx, s.Path)
+		switch {
+		case err != nil:
+			s.Content = "not read: " + errText(err)
+		case status >= 300:
+			s.Content = "not read: HTTP " + itoa(status)
+		default:
+			s.Content = Magic(b)
+		}
+	}
+}
+
+// Magic names a file format from its first bytes.
+func Magic(b []byte) string {
+	switch {
+	case len(b) >= 2 && b[0] == 0x80 && b[1] >= 1 && b[1] <= 5:
+		return "pickle (protocol " + itoa(int(b[1])) + "): runs code when loaded"
+	case strings.HasPrefix(string(b), "PK\x03\x04"):
+		return "zip (a PyTorch checkpoint holds pickles)"
+	case strings.HasPrefix(string(b), "\x93NUMPY"):
+		return "numpy array"
+	case strings.HasPrefix(string(b), "GGUF"):
+		return "GGUF model"
+	case strings.HasPrefix(string(b), "\x89HDF\r\n\x1a\n"):
+		return "HDF5 (Keras .h5)"
+	case len(b) >= 9 && b[8] == '{':
+		return "safetensors (cannot run code)"
+	case len(b) > 0 && b[0] == 'c' && strings.Contains(string(b), "\n"):
+		return "possibly a protocol 0 pickle: runs code when loaded"
+	}
+	return "unrecognised format"
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,6 +91,10 @@ type Options struct {
 	// Progress, if set, is called after each listing page with the number
 	// of blobs listed so far.
 	Progress func(blobs int)
+	// Deep, with BlastRadius, reads the first 64 bytes of up to DeepMax
+	// model-named blobs (a ranged GET) to tell whether they are pickles.
+	Deep    bool
+	DeepMax int
 }
 
 // Request is one HTTP request made, for the record. The URL has its
@@ -300,6 +305,51 @@ const maxBody = 1 << 20
 // Error bodies are read (bounded) for the code; success bodies are read
 // only by callers that parse listings, never blob content.
 func (c *caller) do(ctx context.Context, method, path, query string, headers map[string]string) (*response, error) {
+	resp, err := c.send(ctx, method, path, query, headers)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := &response{status: resp.StatusCode, code: resp.Header.Get("x-ms-error-code")}
+	if resp.StatusCode >= 300 || method == "GET" {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+		if resp.StatusCode >= 300 {
+			code, detail := parseError(body)
+			if out.code == "" {
+				out.code = code
+			}
+			out.detail = detail
+		} else {
+			out.body = body
+		}
+	}
+	return out, nil
+}
+
+// peekSize is how many bytes --deep reads of a blob: enough for any magic
+// number, never enough to be the owner's data.
+const peekSize = 64
+
+// peek reads the first peekSize bytes of a blob with a ranged GET. If the
+// service ignores the range and sends the whole blob, no more than
+// peekSize bytes are read before the connection is closed.
+func (c *caller) peek(ctx context.Context, path string) ([]byte, int, error) {
+	resp, err := c.send(ctx, "GET", path, "", map[string]string{
+		"Range": "bytes=0-" + strconv.Itoa(peekSize-1), "x-ms-range": "bytes=0-" + strconv.Itoa(peekSize-1)})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return nil, resp.StatusCode, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, peekSize))
+	return b, resp.StatusCode, err
+}
+
+// send sends one request and records it; the caller reads and closes the
+// body.
+func (c *caller) send(ctx context.Context, method, path, query string, headers map[string]string) (*http.Response, error) {
 	var qs []string
 	for _, p := range c.tok.Params {
 		if operationParams[strings.ToLower(p.Key)] {
@@ -328,24 +378,9 @@ func (c *caller) do(ctx context.Context, method, path, query string, headers map
 		c.res.Requests = append(c.res.Requests, rec)
 		return nil, err
 	}
-	defer resp.Body.Close()
 	rec.Status = resp.StatusCode
 	c.res.Requests = append(c.res.Requests, rec)
-
-	out := &response{status: resp.StatusCode, code: resp.Header.Get("x-ms-error-code")}
-	if resp.StatusCode >= 300 || method == "GET" {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-		if resp.StatusCode >= 300 {
-			code, detail := parseError(body)
-			if out.code == "" {
-				out.code = code
-			}
-			out.detail = detail
-		} else {
-			out.body = body
-		}
-	}
-	return out, nil
+	return resp, nil
 }
 
 func escapePath(p string) string {

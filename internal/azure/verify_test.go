@@ -294,13 +294,13 @@ func TestBlastRadiusAzurite(t *testing.T) {
 		t.Fatalf("got %+v %v, want valid with exposure", res, err)
 	}
 	want := &Exposure{Containers: 1, Blobs: len(blobs), Bytes: wantBytes, Sensitive: []Sensitive{
-		{ctr + "/backups/prod.bak", "database backup"},
-		{ctr + "/certs/site.pfx", "key and certificate bundle"},
-		{ctr + "/deploy/.env", "environment file (credentials)"},
-		{ctr + "/home/.ssh/id_rsa", "SSH private key"},
-		{ctr + "/models/model.pkl", "pickle (runs code when loaded)"},
-		{ctr + "/models/weights.pt", "PyTorch checkpoint (pickle)"},
-		{ctr + "/vm/os.vhd", "disk image"},
+		{Path: ctr + "/backups/prod.bak", Reason: "database backup"},
+		{Path: ctr + "/certs/site.pfx", Reason: "key and certificate bundle"},
+		{Path: ctr + "/deploy/.env", Reason: "environment file (credentials)"},
+		{Path: ctr + "/home/.ssh/id_rsa", Reason: "SSH private key"},
+		{Path: ctr + "/models/model.pkl", Reason: "pickle (runs code when loaded)"},
+		{Path: ctr + "/models/weights.pt", Reason: "PyTorch checkpoint (pickle)"},
+		{Path: ctr + "/vm/os.vhd", Reason: "disk image"},
 	}}
 	if d := cmp.Diff(want, res.Exposure); d != "" {
 		t.Errorf("exposure (-want +got)\n%s", d)
@@ -410,6 +410,67 @@ func TestSensitiveReason(t *testing.T) {
 	} {
 		if got := SensitiveReason(name); got != want {
 			t.Errorf("SensitiveReason(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestDeepAzurite: --deep reads only the first bytes of model-named blobs
+// (ranged GETs of 64 bytes) and says what they are; nothing else is read
+// and the account is unchanged.
+func TestDeepAzurite(t *testing.T) {
+	az := startAzurite(t)
+	ctr := newContainer(t, az, map[string]int{"notes.txt": 5})
+	ctx := testContext(t)
+	c := ownerClient(t, az)
+	big := append([]byte("\x80\x04\x95"), make([]byte, 4096)...)
+	for name, data := range map[string][]byte{
+		"models/model.pkl":         big,
+		"models/weights.pt":        append([]byte("PK\x03\x04"), make([]byte, 100)...),
+		"models/w.safetensors.bin": append([]byte{8, 0, 0, 0, 0, 0, 0, 0}, []byte("{}      ")...),
+	} {
+		if _, err := c.UploadBuffer(ctx, ctr, name, data, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok := serviceToken(t, az, az.Keys[0], sas.ServiceValues{Path: ctr, Permissions: "rl", Expiry: hours(1)})
+	before := listing(t, az)
+	res, err := Verify(ctx, tok, Options{Endpoint: az.Host, BlastRadius: true, Deep: true})
+	if err != nil || res.Exposure == nil {
+		t.Fatalf("%+v %v", res, err)
+	}
+	got := map[string]string{}
+	for _, s := range res.Exposure.Sensitive {
+		got[strings.TrimPrefix(s.Path, ctr+"/")] = s.Content
+	}
+	want := map[string]string{
+		"models/model.pkl":         "pickle (protocol 4): runs code when loaded",
+		"models/weights.pt":        "zip (a PyTorch checkpoint holds pickles)",
+		"models/w.safetensors.bin": "safetensors (cannot run code)",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("contents (-want +got)\n%s", d)
+	}
+	ranged := 0
+	for _, r := range res.Requests {
+		if !strings.Contains(r.URL, "comp=list") {
+			ranged++
+		}
+		if r.Method != "GET" {
+			t.Errorf("request %s %s", r.Method, r.URL)
+		}
+	}
+	if ranged != 3 {
+		t.Errorf("%d non-list requests, want exactly 3 ranged reads", ranged)
+	}
+	if after := listing(t, az); after != before {
+		t.Error("the account changed")
+	}
+	// Without read permission nothing is read.
+	tok = serviceToken(t, az, az.Keys[0], sas.ServiceValues{Path: ctr, Permissions: "l", Expiry: hours(1)})
+	res, _ = Verify(ctx, tok, Options{Endpoint: az.Host, BlastRadius: true, Deep: true})
+	for _, s := range res.Exposure.Sensitive {
+		if s.Content != "" {
+			t.Errorf("%s read without r permission: %q", s.Path, s.Content)
 		}
 	}
 }

@@ -35,7 +35,10 @@ apart.
 --blast-radius lists, when the token can list blobs, its containers, blob
 count, total bytes and sensitive objects by name (disk images, database
 backups, keys and credentials, .env, pickles and checkpoints), bounded by
---max-list and --time-budget. It lists only; it reads no blob.
+--max-list and --time-budget. It lists only; it reads no blob. --deep
+also reads the first 64 bytes of up to 50 model files (a ranged GET) and
+says whether they are pickles, which anyone with a write token could have
+replaced.
 
 Only Azure storage hosts are contacted (*.blob, dfs, file, queue, table
 .core.windows.net and the sovereign clouds); a token pointing anywhere
@@ -62,6 +65,7 @@ type verifyOptions struct {
 	endpoint    string
 	keysFile    string
 	blastRadius bool
+	deep        bool
 	maxList     int
 	budget      time.Duration
 	timeout     time.Duration
@@ -94,6 +98,7 @@ func newVerifyCmd(g *globalOptions) *cobra.Command {
 	f.StringVar(&opts.endpoint, "endpoint", "", "send requests to `HOST[:PORT]` (or http(s)://HOST[:PORT]) instead of the token's host; allows non-Azure and loopback hosts")
 	f.StringVar(&opts.keysFile, "keys-file", "", "check the signature offline against the account keys in `FILE` ('-' for standard input)")
 	f.BoolVar(&opts.blastRadius, "blast-radius", false, "when the token can list, count its containers, blobs and bytes and name sensitive objects (list only)")
+	f.BoolVar(&opts.deep, "deep", false, "with --blast-radius and a token that can read: read the first 64 bytes of up to 50 model files (a ranged GET) to say whether they are pickles")
 	f.IntVar(&opts.maxList, "max-list", 5000, "list at most `N` containers and blobs for --blast-radius")
 	f.DurationVar(&opts.budget, "time-budget", time.Minute, "stop listing for --blast-radius after `DURATION`")
 	f.DurationVar(&opts.timeout, "timeout", 15*time.Second, "give up on each request after `DURATION`")
@@ -112,6 +117,9 @@ func runVerify(cmd *cobra.Command, g *globalOptions, opts verifyOptions, arg str
 	if err := g.requireFormat("verify", "text", "json"); err != nil {
 		return err
 	}
+	if opts.deep && !opts.blastRadius {
+		return usageErrorf("--deep reads model files found by --blast-radius: give both")
+	}
 	if opts.maxList < 1 {
 		return usageErrorf("--max-list %d: want at least 1", opts.maxList)
 	}
@@ -119,7 +127,7 @@ func runVerify(cmd *cobra.Command, g *globalOptions, opts verifyOptions, arg str
 		return usageErrorf("the keys and the token cannot both come from standard input")
 	}
 	aopts := azure.Options{Endpoint: opts.endpoint, Timeout: opts.timeout,
-		BlastRadius: opts.blastRadius, MaxList: opts.maxList, Budget: opts.budget}
+		BlastRadius: opts.blastRadius, Deep: opts.deep, MaxList: opts.maxList, Budget: opts.budget}
 	if opts.keysFile != "" {
 		keys, err := readKeys(opts.keysFile, g.stdin)
 		if err != nil {
@@ -185,6 +193,10 @@ func writeVerifyText(w io.Writer, tok *sas.Token, res azure.Result) error {
 		}
 		ew.printf("\n")
 		for _, s := range e.Sensitive {
+			if s.Content != "" {
+				ew.printf("  sensitive: %s (%s; first bytes: %s)\n", s.Path, s.Reason, s.Content)
+				continue
+			}
 			ew.printf("  sensitive: %s (%s)\n", s.Path, s.Reason)
 		}
 	}
