@@ -76,6 +76,9 @@
 //	    sp/st/se. Prints the URL and how to revoke it; --format json:
 //	    {"url", "policy", "expiry", ...}. --allow-http (only with
 //	    --endpoint) is for the Azurite emulator, which serves http only.
+//	    --account-sas mints an account SAS for the blob service instead,
+//	    offline, only when .overshare.toml sets allow_account_sas, and
+//	    says that revoking it early means rotating the signing key.
 //
 //	revoke --keys-file FILE [--execute] [--inventory REPORT.json] TOKEN|URL|-
 //	    Say what revoking a SAS takes and what else it breaks: for a

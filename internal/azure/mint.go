@@ -220,3 +220,53 @@ func contains(list []string, s string) bool {
 }
 
 func encodeKey(k []byte) string { return base64.StdEncoding.EncodeToString(k) }
+
+// ErrAccountSASNotAllowed means the policy forbids account SAS.
+var ErrAccountSASNotAllowed = errors.New("the policy does not allow account SAS (allow_account_sas in .overshare.toml)")
+
+// MintAccountSAS signs an account SAS for the blob service offline: the
+// one kind of token that cannot be bound to a stored policy, so revoking
+// it early means rotating the key that signed it. It is minted only when
+// allowed is true (the policy's allow_account_sas); the resource types are
+// the fewest the permissions need (o, and c when listing), https only,
+// with the same expiry rules as Mint.
+func MintAccountSAS(r MintRequest, allowed bool) (*Minted, error) {
+	if !allowed {
+		return nil, ErrAccountSASNotAllowed
+	}
+	now := r.Now
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	d, err := CheckMintExpiry(r.Expires, r.Force)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sas.ParsePermissions(r.Permissions, sas.KindAccount, sas.ServiceBlob, sas.ResourceAccount); err != nil {
+		return nil, err
+	}
+	if err := checkIPRange(r.IPRange); err != nil {
+		return nil, err
+	}
+	a, err := r.resolve()
+	if err != nil {
+		return nil, err
+	}
+	srt := "o"
+	if strings.ContainsAny(r.Permissions, "l") {
+		srt = "co"
+	}
+	start := now.Add(-5 * time.Minute).Truncate(time.Second).UTC()
+	expiry := now.Add(d).Truncate(time.Second).UTC()
+	v := sas.AccountValues{Account: a.name, Services: "b", ResourceTypes: srt, Permissions: r.Permissions,
+		Start: start.Format(time.RFC3339), Expiry: expiry.Format(time.RFC3339), IPRange: r.IPRange, Protocol: "https"}
+	if r.AllowHTTP {
+		v.Protocol = ""
+	}
+	q, err := v.Sign(r.Key.Value)
+	if err != nil {
+		return nil, fmt.Errorf("signing: %w", err)
+	}
+	return &Minted{URL: a.url + "/?" + q, Expiry: expiry, Start: start, Permissions: r.Permissions,
+		Account: a.name, SignedWith: r.Key.Name}, nil
+}

@@ -52,6 +52,7 @@ type mintOptions struct {
 	endpoint    string
 	allowHTTP   bool
 	force       bool
+	accountSAS  bool
 	timeout     time.Duration
 }
 
@@ -83,6 +84,7 @@ func newMintCmd(g *globalOptions) *cobra.Command {
 	f.StringVar(&opts.endpoint, "endpoint", "", "send requests to `HOST[:PORT]` (or http(s)://HOST[:PORT]) instead of the account URL's host; allows non-Azure and loopback hosts")
 	f.BoolVar(&opts.allowHTTP, "allow-http", false, "for the Azurite emulator only (needs --endpoint): let the token work over http")
 	f.BoolVar(&opts.force, "force", false, "allow --expires over 7 days")
+	f.BoolVar(&opts.accountSAS, "account-sas", false, "mint an account SAS for the blob service instead (no stored policy possible; only if .overshare.toml sets allow_account_sas)")
 	f.DurationVar(&opts.timeout, "timeout", 15*time.Second, "give up on each request after `DURATION`")
 	return cmd
 }
@@ -101,7 +103,7 @@ func runMint(cmd *cobra.Command, g *globalOptions, opts mintOptions) error {
 	switch {
 	case opts.accountURL == "":
 		return &UsageError{Err: errors.New("--account-url is required"), Hint: hint}
-	case opts.container == "":
+	case opts.container == "" && !opts.accountSAS:
 		return &UsageError{Err: errors.New("--container is required"), Hint: hint}
 	case opts.permissions == "":
 		return &UsageError{Err: errors.New("--permissions is required"), Hint: "grant the fewest letters that do the job, e.g. --permissions r"}
@@ -113,6 +115,9 @@ func runMint(cmd *cobra.Command, g *globalOptions, opts mintOptions) error {
 				Hint: "share for as short a time as will do; --force allows it if you must"}
 		}
 		return &UsageError{Err: fmt.Errorf("--expires: %w", err)}
+	}
+	if opts.accountSAS {
+		return runMintAccountSAS(g, opts, d)
 	}
 	if _, err := azure.CanonicalPermissions(opts.permissions, opts.blob != ""); err != nil {
 		return &UsageError{Err: fmt.Errorf("--permissions %q: %w", opts.permissions, err)}
@@ -149,6 +154,47 @@ func runMint(cmd *cobra.Command, g *globalOptions, opts mintOptions) error {
 			m.Permissions, strings.TrimSuffix(m.Container+"/"+m.Blob, "/"), m.Expiry.Format(time.RFC3339), m.Policy, m.Container, m.SignedWith)
 		ew.printf("  to revoke it: %s\n", revoke)
 		ew.printf("  never re-create a policy with the Id %s once deleted: that would revive the token\n", m.Policy)
+		return ew.err
+	})
+}
+
+// runMintAccountSAS mints an account SAS offline, when the policy allows
+// it: the kind of token the incident leaked, so the output says plainly
+// what revoking it will cost.
+func runMintAccountSAS(g *globalOptions, opts mintOptions, d time.Duration) error {
+	cfg, err := g.loadConfig(".")
+	if err != nil {
+		return err
+	}
+	if opts.keysFile == "" {
+		return &UsageError{Err: errors.New("--keys-file is required: an account SAS is signed with an account key")}
+	}
+	if opts.container != "" || opts.blob != "" {
+		return usageErrorf("--account-sas covers the whole blob service: drop --container and --blob, or drop --account-sas for a service SAS bound to a stored policy")
+	}
+	key, err := pickKey(g, opts.keysFile, opts.keyName)
+	if err != nil {
+		return err
+	}
+	m, err := azure.MintAccountSAS(azure.MintRequest{
+		Owner:       azure.Owner{AccountURL: opts.accountURL, Endpoint: opts.endpoint, Key: key},
+		Permissions: opts.permissions, Expires: d, Force: opts.force, IPRange: opts.ip, AllowHTTP: opts.allowHTTP,
+	}, cfg.Policy.AllowAccountSAS)
+	if err != nil {
+		if errors.Is(err, azure.ErrAccountSASNotAllowed) {
+			return &UsageError{Err: err, Hint: "share one container or blob with a service SAS bound to a stored policy (drop --account-sas)"}
+		}
+		return &UsageError{Err: err}
+	}
+	revoke := fmt.Sprintf("rotate %s of account %s (az storage account keys renew --account-name %s --key %s): it also revokes every other token signed with it",
+		key.Name, m.Account, m.Account, map[bool]string{true: "secondary", false: "primary"}[key.Name == "key2"])
+	out := mintResult{Minted: m, Revoke: revoke}
+	return g.writeResult(out, func(w io.Writer) error {
+		ew := &errWriter{w: w}
+		ew.printf("%s\n", m.URL)
+		ew.printf("  account SAS: grants %s on every blob of %s until %s (signed with %s); no stored policy can hold it\n",
+			m.Permissions, m.Account, m.Expiry.Format(time.RFC3339), m.SignedWith)
+		ew.printf("  to revoke it before it expires: %s\n", revoke)
 		return ew.err
 	})
 }
