@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -240,22 +239,8 @@ func mdLocation(l finding.Location) string {
 		}
 		parts = append(parts, mdCode(p, false))
 	}
-	if l.Commit != "" {
-		parts = append(parts, "commit "+mdCode(shortCommit(l.Commit), false))
-	}
-	if l.Author != "" {
-		parts = append(parts, mdText(l.Author))
-	}
-	if l.Date != nil {
-		parts = append(parts, l.Date.UTC().Format(time.DateOnly))
-	}
-	if l.InHead != nil {
-		if *l.InHead {
-			parts = append(parts, "still at HEAD")
-		} else {
-			parts = append(parts, "**not at HEAD** (deleted, but still in history)")
-		}
-	}
+	parts = append(parts, gitFacts(l, func(s string) string { return mdCode(s, false) }, mdText,
+		"**not at HEAD** (deleted, but still in history)")...)
 	if len(parts) > 1 && l.Path != "" {
 		return parts[0] + " — " + strings.Join(parts[1:], ", ")
 	}

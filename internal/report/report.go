@@ -34,6 +34,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/overshare/overshare/internal/finding"
 )
@@ -252,4 +253,28 @@ func (b *buffered) Error(e ScanError) error {
 	b.errors = append(b.errors, e)
 	b.summary.AddError()
 	return nil
+}
+
+// gitFacts lists a location's git facts in words: commit (through code,
+// for the format's escaping), author (through text), date, and whether it
+// is still at HEAD (notAtHead is the wording for "no").
+func gitFacts(l finding.Location, code, text func(string) string, notAtHead string) []string {
+	var parts []string
+	if l.Commit != "" {
+		parts = append(parts, "commit "+code(shortCommit(l.Commit)))
+	}
+	if l.Author != "" {
+		parts = append(parts, text(l.Author))
+	}
+	if l.Date != nil {
+		parts = append(parts, l.Date.UTC().Format(time.DateOnly))
+	}
+	if l.InHead != nil {
+		if *l.InHead {
+			parts = append(parts, "still at HEAD")
+		} else {
+			parts = append(parts, notAtHead)
+		}
+	}
+	return parts
 }

@@ -694,22 +694,7 @@ func locationNote(p placedLocation) string {
 	} else if p.historyOnly() && l.Line > 0 {
 		parts = append(parts, fmt.Sprintf("line %d", l.Line))
 	}
-	if l.Commit != "" {
-		parts = append(parts, "commit "+Clean(shortCommit(l.Commit)))
-	}
-	if l.Author != "" {
-		parts = append(parts, Clean(l.Author))
-	}
-	if l.Date != nil {
-		parts = append(parts, l.Date.UTC().Format(time.DateOnly))
-	}
-	if l.InHead != nil {
-		if *l.InHead {
-			parts = append(parts, "still at HEAD")
-		} else {
-			parts = append(parts, "no longer at HEAD")
-		}
-	}
+	parts = append(parts, gitFacts(l, Clean, Clean, "no longer at HEAD")...)
 	return strings.Join(parts, ", ")
 }
 

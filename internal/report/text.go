@@ -203,27 +203,7 @@ func formatLocation(l finding.Location) string {
 			fmt.Fprintf(&b, ":%d", l.Column)
 		}
 	}
-	var git []string
-	if l.Commit != "" {
-		c := l.Commit
-		if len(c) > 12 {
-			c = c[:12]
-		}
-		git = append(git, "commit "+Clean(c))
-	}
-	if l.Author != "" {
-		git = append(git, Clean(l.Author))
-	}
-	if l.Date != nil {
-		git = append(git, l.Date.UTC().Format("2006-01-02"))
-	}
-	if l.InHead != nil {
-		if *l.InHead {
-			git = append(git, "still at HEAD")
-		} else {
-			git = append(git, "not at HEAD")
-		}
-	}
+	git := gitFacts(l, Clean, Clean, "not at HEAD")
 	switch {
 	case len(git) == 0:
 	case b.Len() == 0:
