@@ -193,6 +193,9 @@ func mdDetails(f *finding.Finding) string {
 	if f.LastSeen != nil {
 		where = append(where, "last seen in "+mdLocation(*f.LastSeen))
 	}
+	if v := f.Verification; v != nil {
+		b.WriteString("**Checked live** " + verificationLine(v, mdText) + "\n\n")
+	}
 	if len(where) > 0 {
 		b.WriteString("**Where**\n\n")
 		for _, w := range where {

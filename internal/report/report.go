@@ -278,3 +278,21 @@ func gitFacts(l finding.Location, code, text func(string) string, notAtHead stri
 	}
 	return parts
 }
+
+// verificationLine renders a live check's result in one line:
+// "valid (HTTP 200), live: the service accepted the token".
+func verificationLine(v *finding.Verification, esc func(string) string) string {
+	line := esc(v.Status)
+	if v.HTTPStatus != 0 {
+		line += fmt.Sprintf(" (HTTP %d", v.HTTPStatus)
+		if v.ErrorCode != "" {
+			line += " " + esc(v.ErrorCode)
+		}
+		line += ")"
+	}
+	line += ", " + esc(v.Verdict)
+	if v.Detail != "" {
+		line += ": " + esc(v.Detail)
+	}
+	return line
+}

@@ -572,6 +572,9 @@ func sarifFindingText(f *finding.Finding) string {
 	} else {
 		fmt.Fprintf(&b, "Severity: %s.", f.Severity)
 	}
+	if v := f.Verification; v != nil {
+		b.WriteString(" Checked live: " + sentence(verificationLine(v, Clean)))
+	}
 	if r := f.Remediation; r != nil && r.Summary != "" {
 		b.WriteString(" To fix: " + sentence(Clean(r.Summary)))
 	}

@@ -154,19 +154,7 @@ func (h *TextHandler) writeFinding(w io.Writer, f *finding.Finding) {
 		writeField(w, "last seen", formatLocation(*f.LastSeen))
 	}
 	if v := f.Verification; v != nil {
-		line := Clean(v.Status)
-		if v.HTTPStatus != 0 {
-			line += fmt.Sprintf(" (HTTP %d", v.HTTPStatus)
-			if v.ErrorCode != "" {
-				line += " " + Clean(v.ErrorCode)
-			}
-			line += ")"
-		}
-		line += ", " + Clean(v.Verdict)
-		if v.Detail != "" {
-			line += ": " + Clean(v.Detail)
-		}
-		writeField(w, "verified", line)
+		writeField(w, "verified", verificationLine(v, Clean))
 	}
 	if len(f.Reasons) > 0 {
 		var lines []string
