@@ -9,64 +9,14 @@ import (
 	"io"
 
 	"github.com/pierrec/lz4/v4"
-	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
+
+	"github.com/overshare/overshare/internal/xzsafe"
 )
 
 // maxDictCap bounds the LZMA dictionary a header may ask for (joblib's
 // presets use 8 MiB; xz -9 uses 64 MiB).
-const maxDictCap = 64 << 20
-
-// xzDictOK checks the LZMA2 dictionary size in the first block header of
-// an xz stream (the xz reader allocates what the header asks for).
-func xzDictOK(h []byte) bool {
-	if len(h) < 13 {
-		return true
-	}
-	b := h[12:]
-	hs := (int(b[0]) + 1) * 4
-	if b[0] == 0 || len(b) < hs {
-		return true
-	}
-	b = b[:hs]
-	flags := b[1]
-	p := 2
-	varint := func() uint64 {
-		var v uint64
-		for i := 0; i < 9 && p < len(b); i++ {
-			c := b[p]
-			p++
-			v |= uint64(c&0x7f) << (7 * i)
-			if c&0x80 == 0 {
-				break
-			}
-		}
-		return v
-	}
-	if flags&0x40 != 0 {
-		varint()
-	}
-	if flags&0x80 != 0 {
-		varint()
-	}
-	for f := 0; f <= int(flags&3); f++ {
-		id, n := varint(), varint()
-		if p+int(n) > len(b) {
-			return true
-		}
-		if id == 0x21 && n >= 1 {
-			c := b[p] & 0x3f
-			if c > 40 {
-				return false
-			}
-			if (uint64(2|c&1) << (c/2 + 11)) > maxDictCap {
-				return false
-			}
-		}
-		p += int(n)
-	}
-	return true
-}
+const maxDictCap = xzsafe.MaxDict
 
 // decompressor opens a reader for one compression format.
 func decompressor(kind string, r io.Reader) (io.Reader, error) {
@@ -78,7 +28,7 @@ func decompressor(kind string, r io.Reader) (io.Reader, error) {
 	case "bzip2":
 		return bzip2.NewReader(r), nil
 	case "xz":
-		return xz.ReaderConfig{DictCap: maxDictCap}.NewReader(r)
+		return xzsafe.NewReader(r)
 	case "lzma":
 		return lzma.ReaderConfig{DictCap: maxDictCap}.NewReader(r)
 	case "lz4":
@@ -103,7 +53,7 @@ func readBounded(r io.Reader, limit int64) (data []byte, over bool, err error) {
 // false when r does not decompress at all, so that the caller can try r as
 // a pickle.
 func (fs *fileScanner) scanCompressed(kind string, r io.ReaderAt, size int64, name string, base int64, depth int) (string, bool) {
-	if kind == "xz" && !xzDictOK(readAt(r, 0, 64)) {
+	if kind == "xz" && !xzsafe.DictOK(readAt(r, 0, 64), maxDictCap) {
 		fs.finding(Finding{Verdict: Suspicious, Code: "resource-limit", Offset: base,
 			Text: fmt.Sprintf("%s: xz stream asks for an LZMA dictionary over %d bytes: not decompressed", orFile(name), maxDictCap)})
 		return kind, true

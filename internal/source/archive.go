@@ -16,7 +16,8 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
+
+	"github.com/overshare/overshare/internal/xzsafe"
 )
 
 // Archive formats, as in Fragment.Archive.
@@ -397,7 +398,7 @@ func decompressor(format string, r io.Reader) (io.ReadCloser, string, error) {
 	case formatBzip2:
 		return io.NopCloser(bzip2.NewReader(r)), "", nil
 	case formatXz:
-		xr, err := xz.NewReader(r)
+		xr, err := xzsafe.NewReader(r)
 		if err != nil {
 			return nil, "", err
 		}
@@ -439,7 +440,7 @@ func registerZipDecompressors(zr *zip.Reader) {
 		return d
 	})
 	zr.RegisterDecompressor(95, func(r io.Reader) io.ReadCloser {
-		xr, err := xz.NewReader(r)
+		xr, err := xzsafe.NewReader(r)
 		if err != nil {
 			return errReader{err}
 		}
