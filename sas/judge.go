@@ -313,8 +313,7 @@ func Assess(t *Token, p Policy, now time.Time) Assessment {
 func remediate(t *Token, expired bool) Remediation {
 	acct := accountName(t)
 	replace := fmt.Sprintf("share only what is needed with a service SAS: https only, the fewest permissions, a short expiry, bound to a stored access policy "+
-		"(az storage container policy create --account-name %[1]s --container-name NAME --name NEW-ID --permissions r --expiry DATE, then "+
-		"az storage container generate-sas --account-name %[1]s --name NAME --policy-name NEW-ID --https-only)", acct)
+		"(overshare mint --account-url https://%[1]s.blob.core.windows.net --keys-file KEYS --container NAME --permissions r --expires 1d)", acct)
 	if expired {
 		r := Remediation{
 			Revocation: RevokeNothingExpiredAlready,
