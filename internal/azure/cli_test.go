@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,7 +95,7 @@ func run(t *testing.T, args ...string) (string, string, error) {
 
 func TestScanVerifyAzurite(t *testing.T) {
 	az := azure.StartAzurite(t)
-	const ctr = "scan-verify"
+	ctr := "scan-verify-" + strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36)
 	if _, err := owner(t, az, az.Keys[0]).CreateContainer(ctx(t), ctr, nil); err != nil {
 		t.Fatal(err)
 	}

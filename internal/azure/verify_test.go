@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,8 @@ func newContainer(t *testing.T, az *azurite, blobs map[string]int) string {
 	if len(name) > 50 {
 		name = name[:50]
 	}
-	name = strings.Trim(name, "-")
+	// Unique per call, so that -count=N runs on one Azurite do not collide.
+	name = strings.Trim(name, "-") + "-" + strconv.FormatInt(time.Now().UnixNano()%(1<<40), 36)
 	ctx := testContext(t)
 	c := ownerClient(t, az)
 	if _, err := c.CreateContainer(ctx, name, nil); err != nil {
