@@ -139,23 +139,13 @@ func checkIPRange(r string) error {
 // only, carrying si and no sp, st or se, so that deleting the policy
 // revokes it.
 func Mint(ctx context.Context, r MintRequest) (*Minted, error) {
-	now := r.Now
-	if now.IsZero() {
-		now = time.Now().UTC()
-	}
-	d, err := CheckMintExpiry(r.Expires, r.Force)
+	start, expiry, err := r.window()
 	if err != nil {
 		return nil, err
 	}
 	perms, err := CanonicalPermissions(r.Permissions, r.Blob != "")
 	if err != nil {
 		return nil, err
-	}
-	if err := checkIPRange(r.IPRange); err != nil {
-		return nil, err
-	}
-	if r.AllowHTTP && r.Endpoint == "" {
-		return nil, errors.New("http is allowed only for an emulator named with an endpoint")
 	}
 	cc, a, err := r.containerClient(r.Container)
 	if err != nil {
@@ -178,10 +168,6 @@ func Mint(ctx context.Context, r MintRequest) (*Minted, error) {
 			return nil, err
 		}
 	}
-	// The start is a little in the past so that a clock slightly ahead of
-	// the service's does not make a fresh token not-yet-valid.
-	start := now.Add(-5 * time.Minute).Truncate(time.Second).UTC()
-	expiry := now.Add(d).Truncate(time.Second).UTC()
 	newACL := append(append([]*container.SignedIdentifier{}, acl.ids...), &container.SignedIdentifier{
 		ID:           &id,
 		AccessPolicy: &container.AccessPolicy{Permission: &perms, Start: &start, Expiry: &expiry},
@@ -210,6 +196,28 @@ func Mint(ctx context.Context, r MintRequest) (*Minted, error) {
 	}, nil
 }
 
+// window checks what every mint checks (expiry, IP range, http only for an
+// emulator) and returns the token's start and expiry. The start is a little
+// in the past so that a clock slightly ahead of the service's does not make
+// a fresh token not-yet-valid.
+func (r MintRequest) window() (start, expiry time.Time, err error) {
+	now := r.Now
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	d, err := CheckMintExpiry(r.Expires, r.Force)
+	if err != nil {
+		return start, expiry, err
+	}
+	if err := checkIPRange(r.IPRange); err != nil {
+		return start, expiry, err
+	}
+	if r.AllowHTTP && r.Endpoint == "" {
+		return start, expiry, errors.New("http is allowed only for an emulator named with an endpoint")
+	}
+	return now.Add(-5 * time.Minute).Truncate(time.Second).UTC(), now.Add(d).Truncate(time.Second).UTC(), nil
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -234,18 +242,11 @@ func MintAccountSAS(r MintRequest, allowed bool) (*Minted, error) {
 	if !allowed {
 		return nil, ErrAccountSASNotAllowed
 	}
-	now := r.Now
-	if now.IsZero() {
-		now = time.Now().UTC()
-	}
-	d, err := CheckMintExpiry(r.Expires, r.Force)
+	start, expiry, err := r.window()
 	if err != nil {
 		return nil, err
 	}
 	if _, err := sas.ParsePermissions(r.Permissions, sas.KindAccount, sas.ServiceBlob, sas.ResourceAccount); err != nil {
-		return nil, err
-	}
-	if err := checkIPRange(r.IPRange); err != nil {
 		return nil, err
 	}
 	a, err := r.resolve()
@@ -256,8 +257,6 @@ func MintAccountSAS(r MintRequest, allowed bool) (*Minted, error) {
 	if strings.ContainsAny(r.Permissions, "l") {
 		srt = "co"
 	}
-	start := now.Add(-5 * time.Minute).Truncate(time.Second).UTC()
-	expiry := now.Add(d).Truncate(time.Second).UTC()
 	v := sas.AccountValues{Account: a.name, Services: "b", ResourceTypes: srt, Permissions: r.Permissions,
 		Start: start.Format(time.RFC3339), Expiry: expiry.Format(time.RFC3339), IPRange: r.IPRange, Protocol: "https"}
 	if r.AllowHTTP {
