@@ -164,11 +164,14 @@ func splitConnectionString(s string) (endpoint, query, account string, err error
 	return endpoint, strings.TrimPrefix(sig, "?"), account, nil
 }
 
-// parseQuery splits the query, keeping every raw value, and decodes each
-// value as url.ParseQuery would (form decoding), but reports bad escapes
-// with the field they are in.
-func parseQuery(tok *Token, query string) error {
-	seen := map[string]bool{}
+// SplitQuery splits a query string at '&' into its parameters, keeping
+// each raw value and decoding it as url.ParseQuery would (form decoding),
+// but reporting a bad escape as a *[ParseError] naming its field. In a
+// signature parameter ("sig", "signature") a space can only have been an
+// unescaped '+' (base64 has no spaces) and is turned back. Empty parts are
+// dropped. Package signedurl splits its queries with it too.
+func SplitQuery(query string) ([]Param, error) {
+	var params []Param
 	for _, part := range strings.Split(query, "&") {
 		if part == "" {
 			continue
@@ -176,35 +179,63 @@ func parseQuery(tok *Token, query string) error {
 		k, raw, _ := strings.Cut(part, "=")
 		key, err := url.QueryUnescape(k)
 		if err != nil {
-			return fieldError(k, "", ErrInvalidEscape, "in parameter name")
+			return nil, fieldError(k, "", ErrInvalidEscape, "in parameter name")
 		}
 		val, err := url.QueryUnescape(raw)
 		if err != nil {
 			pe := fieldError(key, raw, ErrInvalidEscape, "%s", badEscape(raw))
-			if strings.EqualFold(key, "sig") {
+			if isSignatureKey(key) {
 				pe.Value = ""
 			}
-			return pe
+			return nil, pe
 		}
-		lk := strings.ToLower(key)
-		if lk == "sig" {
-			// A '+' in a signature that was not escaped form-decodes to a
-			// space; base64 has no spaces, so it can only have been '+'.
+		if isSignatureKey(key) {
 			val = strings.ReplaceAll(val, " ", "+")
 		}
+		params = append(params, Param{Key: key, Raw: raw, Value: val, text: part})
+	}
+	return params, nil
+}
+
+func isSignatureKey(k string) bool {
+	return strings.EqualFold(k, "sig") || strings.EqualFold(k, "signature")
+}
+
+// Text is the parameter exactly as written: key=value, escapes included.
+func (p Param) Text() string {
+	if p.text != "" {
+		return p.text
+	}
+	return p.Key + "=" + p.Raw
+}
+
+// RawKey is the parameter's name as written, escapes included.
+func (p Param) RawKey() string {
+	k, _, _ := strings.Cut(p.Text(), "=")
+	return k
+}
+
+// parseQuery reads the SAS parameters of a query: duplicates of SAS keys
+// are recorded, and sig and sv must be there.
+func parseQuery(tok *Token, query string) error {
+	params, err := SplitQuery(query)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, p := range params {
+		lk := strings.ToLower(p.Key)
 		if sasKeys[lk] {
-			if val == "" && (lk == "sig" || lk == "sv") {
+			if p.Value == "" && (lk == "sig" || lk == "sv") {
 				// An empty required value is as good as absent.
 				continue
 			}
-			if seen[lk] {
-				if !containsString(tok.Duplicates, lk) {
-					tok.Duplicates = append(tok.Duplicates, lk)
-				}
+			if seen[lk] && !containsString(tok.Duplicates, lk) {
+				tok.Duplicates = append(tok.Duplicates, lk)
 			}
 			seen[lk] = true
 		}
-		tok.Params = append(tok.Params, Param{Key: key, Raw: raw, Value: val, text: part})
+		tok.Params = append(tok.Params, p)
 	}
 	if !seen["sig"] {
 		if !seen["sv"] && !seen["se"] && !seen["sp"] {

@@ -1,6 +1,8 @@
 package signedurl
 
 import (
+	"errors"
+	"fmt"
 	"html"
 	"net/url"
 	"regexp"
@@ -8,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/overshare/overshare/sas"
 )
 
 // Parse parses a presigned or signed URL, a bare query, a Service Bus token
@@ -97,35 +101,27 @@ func unwrap(s string) (string, []string, error) {
 	return s, layers, nil
 }
 
-// splitParams splits a query (or token fields) at '&', decoding names and
-// values and recording duplicates. Empty parts are dropped.
+// splitParams splits a query (or token fields) at '&' with
+// [sas.SplitQuery], recording duplicated names.
 func splitParams(u *URL, query string) error {
+	params, err := sas.SplitQuery(query)
+	if err != nil {
+		var pe *sas.ParseError
+		if errors.As(err, &pe) {
+			detail := strings.TrimPrefix(pe.Err.Error(), sas.ErrInvalidEscape.Error())
+			return &ParseError{Field: pe.Field, Value: pe.Value, Err: fmt.Errorf("%w%s", ErrInvalidEscape, detail)}
+		}
+		return err
+	}
 	seen := map[string]bool{}
-	for _, part := range strings.Split(query, "&") {
-		if part == "" {
-			continue
-		}
-		k, raw, _ := strings.Cut(part, "=")
-		key, err := url.QueryUnescape(k)
-		if err != nil {
-			return fieldError(k, "", ErrInvalidEscape, "in the parameter name")
-		}
-		val, err := url.QueryUnescape(raw)
-		if err != nil {
-			return fieldError(key, raw, ErrInvalidEscape, "")
-		}
-		lk := strings.ToLower(key)
-		if lk == "signature" || lk == "sig" {
-			// Base64 signatures: a '+' that was not escaped form-decodes
-			// to a space, and base64 has no spaces.
-			val = strings.ReplaceAll(val, " ", "+")
-		}
+	for _, p := range params {
+		lk := strings.ToLower(p.Key)
 		if seen[lk] && !contains(u.Duplicates, lk) {
 			u.Duplicates = append(u.Duplicates, lk)
 		}
 		seen[lk] = true
-		u.Params = append(u.Params, Param{Key: key, Raw: raw, Value: val, text: part})
 	}
+	u.Params = append(u.Params, params...)
 	return nil
 }
 

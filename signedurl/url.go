@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/overshare/overshare/sas"
 )
 
 // Kind names the signing scheme of a [URL].
@@ -92,18 +94,9 @@ const (
 	SignerEntityKey SignerType = "entity-key"
 )
 
-// Param is one query parameter as written.
-type Param struct {
-	// Key is the decoded name as written; names are matched
-	// case-insensitively.
-	Key string
-	// Raw is the value exactly as written, escapes included.
-	Raw string
-	// Value is the decoded value.
-	Value string
-
-	text string // "key=value" exactly as written
-}
+// Param is one query parameter as written: the same type as
+// [sas.Param], split by [sas.SplitQuery].
+type Param = sas.Param
 
 // URL is a parsed presigned URL, signed URL or Service Bus token. It holds
 // the live signature: String, GoString and MarshalJSON redact it; use
@@ -258,19 +251,13 @@ func (u *URL) render(redact bool) string {
 			b.WriteByte('&')
 		}
 		if redact && isSecretKey(p.Key) {
-			b.WriteString(p.rawKey() + "=REDACTED")
+			b.WriteString(p.RawKey() + "=REDACTED")
 			continue
 		}
-		b.WriteString(p.text)
+		b.WriteString(p.Text())
 	}
 	b.WriteString(u.suffix)
 	return b.String()
-}
-
-// rawKey is the key as written (escapes included).
-func (p Param) rawKey() string {
-	k, _, _ := strings.Cut(p.text, "=")
-	return k
 }
 
 // Expired reports whether the expiry is before now.
