@@ -195,8 +195,9 @@ func (j *joblibState) dtypeInfo(m *machine, dt val) (int64, bool, bool) {
 	return size, false, true
 }
 
-// fold adds a nested stream's imports, calls and findings to this result.
-func (m *machine) fold(sub *Result, label string) {
+// absorb adds a nested stream's imports (within MaxRecords) and calls to
+// this result.
+func (m *machine) absorb(sub *Result) {
 	for _, im := range sub.Imports {
 		if len(m.res.Imports) >= m.opts.MaxRecords {
 			m.res.Truncated = true
@@ -207,6 +208,11 @@ func (m *machine) fold(sub *Result, label string) {
 	for _, c := range sub.Calls {
 		m.recordCall(c)
 	}
+}
+
+// fold adds a nested stream's imports, calls and findings to this result.
+func (m *machine) fold(sub *Result, label string) {
+	m.absorb(sub)
 	for _, f := range sub.Findings {
 		f.Chain = append([]string{label}, f.Chain...)
 		m.finding(f, "fold:"+label+":"+f.Code+":"+f.Text)

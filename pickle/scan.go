@@ -205,16 +205,7 @@ func (m *machine) subScan(b []byte, off int64, label string, forced bool) *Resul
 		f.Text = "nested: " + f.Text
 		m.finding(f, "nested:"+label+":"+f.Code+":"+f.Text)
 	}
-	for _, im := range sub.Imports {
-		if len(m.res.Imports) >= m.opts.MaxRecords {
-			m.res.Truncated = true
-			break
-		}
-		m.res.Imports = append(m.res.Imports, im)
-	}
-	for _, c := range sub.Calls {
-		m.recordCall(c)
-	}
+	m.absorb(sub)
 	m.nested[key] = sub
 	if sub.Verdict != Safe && sub.Verdict != Unknown {
 		m.finding(Finding{Verdict: sub.Verdict, Code: "nested-payload", Text: label + " is " + sub.Verdict.String(), Offset: off,
