@@ -53,6 +53,9 @@ type Candidate struct {
 	// Encodings lists the escaping layers removed to reach the credential,
 	// outermost first ("base64", "percent", "json", "html").
 	Encodings []string
+	// WholeFile is set for a finding about a whole binary file (a model
+	// file): it has no line or column, and no inline allow marker applies.
+	WholeFile bool
 }
 
 // Context is what a rule may use besides the bytes: the judging clock and

@@ -94,11 +94,12 @@ func (d *Detector) Model(data []byte) (Candidate, bool) {
 		return Candidate{}, false
 	}
 	c := Candidate{
-		Rule:     rule,
-		Start:    0,
-		End:      len(data),
-		Severity: sev,
-		Facts:    ModelFacts{Format: res.Format, Verdict: res.Verdict.String(), Entries: res.Entries, Findings: res.Findings},
+		Rule:      rule,
+		Start:     0,
+		End:       len(data),
+		WholeFile: true,
+		Severity:  sev,
+		Facts:     ModelFacts{Format: res.Format, Verdict: res.Verdict.String(), Entries: res.Entries, Findings: res.Findings},
 	}
 	var worst *pickle.Finding
 	var names []string

@@ -170,17 +170,18 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		local := make([]occurrence, 0, len(cands))
 		skipped := 0
+		pos := lines{data: f.Data}
 		for _, c := range cands {
-			ls, le := lineOf(f.Data, c.Start)
-			if bytes.Contains(f.Data[ls:le], []byte(AllowMarker)) {
-				skipped++
-				continue
+			o := occurrence{cand: c, path: f.Path, blob: f.Blob, entry: f.Entry}
+			if !c.WholeFile {
+				var ls, le int
+				o.line, o.column, ls, le = pos.position(c.Start)
+				if bytes.Contains(f.Data[ls:le], []byte(AllowMarker)) {
+					skipped++
+					continue
+				}
 			}
-			line, col := position(f.Data, c.Start)
-			if strings.HasPrefix(c.Rule, "pickle-") {
-				line, col = 0, 0 // a whole binary file; offsets are in the facts
-			}
-			local = append(local, occurrence{cand: c, path: f.Path, blob: f.Blob, entry: f.Entry, line: line, column: col})
+			local = append(local, o)
 		}
 		nfound.Add(int64(len(local)))
 		mu.Lock()
@@ -414,20 +415,27 @@ func newFinding(id string, c detect.Candidate) *finding.Finding {
 	return f
 }
 
-func lineOf(data []byte, at int) (int, int) {
-	s := bytes.LastIndexByte(data[:at], '\n') + 1
-	e := bytes.IndexByte(data[at:], '\n')
-	if e < 0 {
-		return s, len(data)
-	}
-	return s, at + e
+// lines tells the line of offsets in one fragment, counting newlines only
+// once when the offsets come in increasing order (as candidates do).
+type lines struct {
+	data      []byte
+	off, line int // line is the 1-based line holding off
 }
 
-// position returns the 1-based line and column (in bytes) of offset at.
-func position(data []byte, at int) (line, col int) {
-	line = bytes.Count(data[:at], []byte{'\n'}) + 1
-	col = at - (bytes.LastIndexByte(data[:at], '\n') + 1) + 1
-	return line, col
+// position returns the 1-based line and column (in bytes) of offset at,
+// and the bounds of that line.
+func (l *lines) position(at int) (line, col, start, end int) {
+	if at < l.off || l.line == 0 {
+		l.off, l.line = 0, 1
+	}
+	l.line += bytes.Count(l.data[l.off:at], []byte{'\n'})
+	l.off = at
+	start = bytes.LastIndexByte(l.data[:at], '\n') + 1
+	end = len(l.data)
+	if e := bytes.IndexByte(l.data[at:], '\n'); e >= 0 {
+		end = at + e
+	}
+	return l.line, at - start + 1, start, end
 }
 
 // currentSource is the source being read, for the progress's totals.

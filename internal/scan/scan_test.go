@@ -171,9 +171,16 @@ func asTarget(err error, te **TargetError) bool {
 func TestPosition(t *testing.T) {
 	data := []byte("ab\ncd\n\nxyz")
 	for _, tt := range []struct{ at, line, col int }{{0, 1, 1}, {1, 1, 2}, {3, 2, 1}, {7, 4, 1}, {9, 4, 3}} {
-		l, c := position(data, tt.at)
+		l, c, _, _ := (&lines{data: data}).position(tt.at)
 		if l != tt.line || c != tt.col {
 			t.Errorf("position(%d) = %d:%d, want %d:%d", tt.at, l, c, tt.line, tt.col)
+		}
+	}
+	// One tracker over increasing offsets, and back again, agrees too.
+	pos := lines{data: data}
+	for _, tt := range []struct{ at, line, col int }{{0, 1, 1}, {3, 2, 1}, {9, 4, 3}, {1, 1, 2}, {7, 4, 1}} {
+		if l, c, _, _ := pos.position(tt.at); l != tt.line || c != tt.col {
+			t.Errorf("tracker position(%d) = %d:%d, want %d:%d", tt.at, l, c, tt.line, tt.col)
 		}
 	}
 }
