@@ -23,8 +23,6 @@ func (c *chunked[T]) at(i int32) *T {
 	return &c.chunks[i>>chunkBits][i&(1<<chunkBits-1)]
 }
 
-func (c *chunked[T]) len() int { return c.n }
-
 // arena holds container items; each container's items are contiguous
 // within one chunk.
 type arena struct {

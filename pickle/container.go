@@ -96,7 +96,6 @@ type fileScanner struct {
 	maxEntry int64
 	maxTotal int64
 	total    int64 // bytes read or decompressed so far
-	entries  int
 	// judged is set when a model structure was judged without a pickle
 	// (an .npy of plain dtype): the file may then be Safe without entries.
 	judged bool

@@ -99,7 +99,7 @@ func (z *zipReader) readCentral() bool {
 		z.cdStart = z.size
 		return false
 	}
-	count := int64(le16(b[10:]))
+	count := le16(b[10:]) // 0xffff: the zip64 record holds the real values
 	cdSize := int64(le32(b[12:]))
 	cdOff := int64(le32(b[16:]))
 	end := eocd
@@ -107,7 +107,7 @@ func (z *zipReader) readCentral() bool {
 		if loc := readAt(z.r, eocd-20, 20); len(loc) == 20 && bytes.Equal(loc[:4], sigLoc64) {
 			p := int64(le64(loc[8:]))
 			if rec := readAt(z.r, p, 56); len(rec) == 56 && bytes.Equal(rec[:4], sigEOCD64) {
-				count, cdSize, cdOff = int64(le64(rec[32:])), int64(le64(rec[40:])), int64(le64(rec[48:]))
+				cdSize, cdOff = int64(le64(rec[40:])), int64(le64(rec[48:]))
 				end = p
 			}
 		}

@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"bytes"
 	"encoding/base64"
 	"regexp"
 	"slices"
@@ -52,16 +51,6 @@ func trimTail(data []byte, start, end int) int {
 		}
 	}
 	return end
-}
-
-// lineBounds returns the start and end of the line containing at.
-func lineBounds(data []byte, at int) (int, int) {
-	s := bytes.LastIndexByte(data[:at], '\n') + 1
-	e := bytes.IndexByte(data[at:], '\n')
-	if e < 0 {
-		return s, len(data)
-	}
-	return s, at + e
 }
 
 // base64Forms returns the base64 encodings of lit at each of the three byte
