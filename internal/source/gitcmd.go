@@ -241,6 +241,9 @@ func (c *catFile) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if !c.check {
+		growPipe(out, pipeSize)
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting git cat-file: %w", err)
 	}
@@ -266,6 +269,9 @@ func (c *catFile) stop(kill bool) string {
 	c.cmd = nil
 	return strings.TrimSpace(c.err.String())
 }
+
+// pipeSize is the buffer asked for on a cat-file --batch output pipe.
+const pipeSize = 1 << 20
 
 // window is how many objects a cat-file process is asked for ahead of
 // the one being read: git never waits for the next id, and the ids in
