@@ -110,6 +110,9 @@ type Detector struct {
 	// matcher: one pass over the bytes finds them all.
 	patterns []anchor
 	match    *matcher
+	// anchored[i]: rules[i] has anchors (a rule without runs on every
+	// fragment).
+	anchored []bool
 	now      time.Time
 	policy   sas.Policy
 	maxDepth int
@@ -142,6 +145,7 @@ func New(opts Options) *Detector {
 	}
 	var lits [][]byte
 	for i, r := range d.rules {
+		d.anchored = append(d.anchored, len(r.Anchors()) > 0)
 		for _, a := range r.Anchors() {
 			lits = append(lits, a)
 			d.patterns = append(d.patterns, anchor{rule: i})
@@ -189,7 +193,7 @@ func (d *Detector) detect(data []byte, path string, now time.Time, depth int) []
 	})
 	var out []Candidate
 	for i, r := range d.rules {
-		if len(hits[i]) == 0 && len(r.Anchors()) > 0 {
+		if len(hits[i]) == 0 && d.anchored[i] {
 			continue
 		}
 		h := hits[i]
