@@ -106,9 +106,10 @@ func (m *matcher) find(data []byte, fn func(pat int, start int)) {
 	// Eight pairs per step: those starting at i..i+7, the last taking its
 	// second byte from data[i+8].
 	for ; i+9 <= n; i += 8 {
-		w := binary.LittleEndian.Uint64(data[i:])
-		t := tb[uint16(w)] | tb[uint16(w>>8)] | tb[uint16(w>>16)] | tb[uint16(w>>24)] |
-			tb[uint16(w>>32)] | tb[uint16(w>>40)] | tb[uint16(w>>48)] | tb[uint16(w>>56)|uint16(data[i+8])<<8]
+		d := data[i : i+9 : i+9]
+		le := binary.LittleEndian
+		t := tb[le.Uint16(d[0:])] | tb[le.Uint16(d[1:])] | tb[le.Uint16(d[2:])] | tb[le.Uint16(d[3:])] |
+			tb[le.Uint16(d[4:])] | tb[le.Uint16(d[5:])] | tb[le.Uint16(d[6:])] | tb[le.Uint16(d[7:])]
 		if t == 0 {
 			continue
 		}
