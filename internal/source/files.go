@@ -129,23 +129,27 @@ type job struct {
 // its error.
 func runPool(ctx context.Context, opts Options, emit Emit, report Report,
 	produce func(ctx context.Context, jobs chan<- job) error) error {
-	return runPoolWith(ctx, opts, produce, func(ctx context.Context, jobs <-chan job) error {
+	return runPoolWith(ctx, opts, produce, nil, func(ctx context.Context, q *queue) error {
 		r := newReader(opts, emit, report)
-		for j := range jobs {
-			if err := ctx.Err(); err != nil {
+		for {
+			j, ok, err := q.next(ctx)
+			if !ok {
 				return err
 			}
 			if err := r.file(ctx, j.fsPath, j.display); err != nil {
 				return err
 			}
 		}
-		return nil
 	})
 }
 
+// runPoolWith is runPool with the worker given. With key set, jobs are
+// routed to workers by key (see route); otherwise every worker takes from
+// one channel.
 func runPoolWith(ctx context.Context, opts Options,
 	produce func(ctx context.Context, jobs chan<- job) error,
-	work func(ctx context.Context, jobs <-chan job) error) error {
+	key func(job) string,
+	work func(ctx context.Context, q *queue) error) error {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -168,16 +172,33 @@ func runPoolWith(ctx context.Context, opts Options,
 		defer close(jobs)
 		fail(produce(ctx, jobs))
 	}()
-	for range opts.Workers {
+	queues := make([]*queue, opts.Workers)
+	if key != nil && opts.Workers > 1 {
+		var run func() error
+		queues, run = route(ctx, jobs, opts.Workers, key)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := work(ctx, jobs)
+			fail(run())
+		}()
+	} else {
+		for i := range queues {
+			queues[i] = chanQueue(jobs)
+		}
+	}
+	for _, q := range queues {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := work(ctx, q)
 			if err != nil {
 				fail(err)
 				// Drain so that the producer is never blocked on a full
 				// channel; it also sees the cancelled context.
-				for range jobs {
+				for {
+					if _, ok, _ := q.next(context.Background()); !ok {
+						break
+					}
 				}
 			}
 		}()
@@ -371,6 +392,12 @@ func (r *reader) fileUnless(ctx context.Context, p, display, unless string) erro
 	data, err := readAll(f, hint, r.opts.MaxFileSize, r.buf)
 	r.buf = data
 	defer func() { r.buf = trim(r.buf) }()
+	return r.judgeRead(ctx, data, err, display, unless)
+}
+
+// judgeRead reports what reading a file went wrong with, or handles what
+// was read.
+func (r *reader) judgeRead(ctx context.Context, data []byte, err error, display, unless string) error {
 	switch {
 	case errors.Is(err, ErrTooLarge):
 		r.report(Error{Path: display, Op: OpSkipped, Err: tooLarge(r.opts.MaxFileSize)})

@@ -377,9 +377,9 @@ func (g *Git) Scan(ctx context.Context, emit Emit, report Report) error {
 		}
 		return nil
 	}
-	err = runPoolWith(ctx, g.opts, produce, func(ctx context.Context, jobs <-chan job) error {
+	err = runPoolWith(ctx, g.opts, produce, func(j job) string { return j.display }, func(ctx context.Context, q *queue) error {
 		w := &gitWorker{r: newReader(g.opts, emit, report), cat: &catFile{g: g.git}}
-		return w.run(ctx, jobs)
+		return w.run(ctx, q)
 	})
 	return err
 }
@@ -783,7 +783,7 @@ func (g *Git) checkSizes(ctx context.Context, cand <-chan job, jobs chan<- job, 
 		return send(ctx, jobs, j)
 	}
 	c := &catFile{g: g.git, check: true}
-	return c.pipe(ctx, cand, func(j job) bool { return j.blob != "" && j.size < 0 },
+	return c.pipe(ctx, chanQueue(cand), func(j job) bool { return j.blob != "" && j.size < 0 },
 		func(j job, h batchHeader, _ *batchReader) error {
 			switch {
 			case h.Missing:
@@ -808,7 +808,7 @@ type gitWorker struct {
 	cat *catFile
 }
 
-func (w *gitWorker) run(ctx context.Context, jobs <-chan job) error {
+func (w *gitWorker) run(ctx context.Context, jobs *queue) error {
 	r := w.r
 	max := r.opts.MaxFileSize
 	return w.cat.pipe(ctx, jobs, func(j job) bool { return j.blob != "" },

@@ -290,7 +290,7 @@ const window = 128
 // job that fails twice is passed to onLost and skipped. The rest goes on.
 // An error from onResponse or onLocal that is not errProtocol stops pipe
 // and is returned, as is the context's error.
-func (c *catFile) pipe(ctx context.Context, in <-chan job, viaGit func(job) bool,
+func (c *catFile) pipe(ctx context.Context, in *queue, viaGit func(job) bool,
 	onResponse func(j job, h batchHeader, br *batchReader) error,
 	onLocal func(job) error,
 	onLost func(j job, err error)) (err error) {
@@ -317,17 +317,15 @@ func (c *catFile) pipe(ctx context.Context, in <-chan job, viaGit func(job) bool
 				var j job
 				var ok bool
 				if len(q) == 0 {
-					select {
-					case j, ok = <-in:
-					case <-ctx.Done():
-						return ctx.Err()
+					var err error
+					if j, ok, err = in.next(ctx); err != nil {
+						return err
 					}
-				} else {
-					select {
-					case j, ok = <-in:
-					default:
-						break fill
+				} else if j, ok = in.poll(); !ok {
+					if in.own == nil && in.spill == nil {
+						closed = true
 					}
+					break fill
 				}
 				if !ok {
 					closed = true
