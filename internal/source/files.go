@@ -372,6 +372,12 @@ func (r *reader) file(ctx context.Context, p, display string) error {
 // fileUnless is file, but skips a file whose content is the git blob
 // unless (hex; "" never skips).
 func (r *reader) fileUnless(ctx context.Context, p, display, unless string) error {
+	data, handled, err := readRegular(p, r.opts.MaxFileSize, r.buf)
+	if handled {
+		r.buf = data
+		defer func() { r.buf = trim(r.buf) }()
+		return r.judgeRead(ctx, data, err, display, unless)
+	}
 	f, err := os.Open(p)
 	if err != nil {
 		r.report(Error{Path: display, Op: OpOpen, Err: unwrapPath(err)})
@@ -389,7 +395,7 @@ func (r *reader) fileUnless(ctx context.Context, p, display, unless string) erro
 		}
 		hint = fi.Size()
 	}
-	data, err := readAll(f, hint, r.opts.MaxFileSize, r.buf)
+	data, err = readAll(f, hint, r.opts.MaxFileSize, r.buf)
 	r.buf = data
 	defer func() { r.buf = trim(r.buf) }()
 	return r.judgeRead(ctx, data, err, display, unless)
