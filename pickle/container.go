@@ -269,9 +269,7 @@ func (fs *fileScanner) scanAny(r io.ReaderAt, size int64, name string, base int6
 	case bytes.HasPrefix(head, magicNpy):
 		return fs.scanNpy(r, size, name, base, depth, compressed)
 	case bytes.HasPrefix(head, magic7z):
-		fs.finding(Finding{Verdict: Unknown, Code: "archive-not-inspected", Offset: base,
-			Text: orFile(name) + ": 7z archive: contents not inspected (decompress it and scan the members)"})
-		return Format7z
+		return fs.scan7z(r, size, name, base, depth)
 	case bytes.HasPrefix(head, magicHDF5):
 		return fs.scanHDF5(r, size, name, base, depth)
 	case bytes.HasPrefix(head, magicGGUF):

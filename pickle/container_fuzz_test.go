@@ -3,6 +3,8 @@ package pickle
 import (
 	"fmt"
 	"testing"
+
+	"github.com/overshare/overshare/internal/sevenzip/sevenzipwrite"
 )
 
 // containerSeeds is the seed corpus of FuzzScanFile: one sample of every
@@ -27,6 +29,9 @@ func containerSeeds(t testing.TB) [][]byte {
 		compressWith(t, "bzip2", nil),
 		append(append([]byte{}, mal...), torchZip(t, mal)...),
 		[]byte("7z\xbc\xaf\x27\x1c\x00\x04"),
+		sevenZip(t, sevenzipwrite.LZMA2, "weights.bin", mal, "model.pt", torchZip(t, mal)),
+		build7z(t, &sevenzipwrite.Archive{Folders: []sevenzipwrite.Folder{{Method: sevenzipwrite.LZMA, Files: []sevenzipwrite.File{{Name: "a.pkl", Data: mal}}},
+			{Method: sevenzipwrite.Copy, Files: []sevenzipwrite.File{{Name: "b.npy", Data: plainNpy}}}}}),
 		mal,
 		kerasFile(t, mustJSON(t, kerasModel("Sequential", lambdaLayer("l", fakeMarshal())))),
 		h5File(mustJSON(t, kerasModel("Sequential", kerasLayer("Dense", "d", nil)))),

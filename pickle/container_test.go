@@ -16,6 +16,8 @@ import (
 	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
+
+	"github.com/overshare/overshare/internal/sevenzip/sevenzipwrite"
 )
 
 // ---- sample writers ----
@@ -157,6 +159,26 @@ func tarOf(t testing.TB, kv ...any) []byte {
 	}
 	w.Close()
 	return b.Bytes()
+}
+
+// sevenZip writes a 7z archive of one solid folder (name, data pairs)
+// compressed with m, its header LZMA-encoded as 7-Zip does by default,
+// and a directory entry.
+func sevenZip(t testing.TB, m sevenzipwrite.Method, kv ...any) []byte {
+	var files []sevenzipwrite.File
+	for i := 0; i+1 < len(kv); i += 2 {
+		files = append(files, sevenzipwrite.File{Name: kv[i].(string), Data: kv[i+1].([]byte)})
+	}
+	return build7z(t, &sevenzipwrite.Archive{EncodeHeader: true, Dirs: []string{"model"},
+		Folders: []sevenzipwrite.Folder{{Method: m, Files: files}}})
+}
+
+func build7z(t testing.TB, a *sevenzipwrite.Archive) []byte {
+	b, err := a.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // npy writes a .npy file with the given header dict text.
@@ -341,6 +363,9 @@ func TestContainerBenign(t *testing.T) {
 		{name: "text", data: []byte("hello, this is a README file.\nnothing to see\n"), want: Unknown, format: FormatNotAModel},
 		{name: "empty", data: nil, want: Unknown},
 		{name: "zip_of_text", data: stdZip(t, true, "README.md", []byte("# readme\n")), want: Unknown, format: FormatZip},
+		{name: "7z_benign_pickle", data: sevenZip(t, sevenzipwrite.LZMA2, "README.md", []byte("# model\n"), "weights.bin", torchStateDict(2)), want: Safe, format: Format7z, entry: "weights.bin"},
+		{name: "7z_benign_torch_zip", data: sevenZip(t, sevenzipwrite.LZMA, "model.pt", torchZip(t, torchStateDict(2))), want: Safe, format: Format7z, finding: "nested-archive"},
+		{name: "7z_of_text", data: sevenZip(t, sevenzipwrite.LZMA2, "README.md", []byte("# readme\n")), want: Unknown, format: Format7z},
 	}
 	for _, s := range rows {
 		t.Run(s.name, func(t *testing.T) { checkFile(t, s) })
@@ -366,7 +391,27 @@ func TestContainerBypassTable(t *testing.T) {
 		{name: "04_CVE-2025-1945_flag_0x40", data: buildZip(nil, []zent{{name: "archive/data.pkl", data: mal, flags: 0x40}}), want: Malicious, finding: "zip-flag-bits"},
 		{name: "05_CVE-2025-10155_plain_pickle", data: mal, want: Malicious, format: FormatPickle},
 		{name: "06_CVE-2025-10156_bad_crc", data: buildZip(nil, []zent{{name: "archive/data.pkl", data: mal, badCRC: true}, {name: "archive/version", data: []byte("3\n")}}), want: Malicious, finding: "zip-bad-crc"},
-		{name: "10_nullifAI_7z", data: append([]byte("7z\xbc\xaf\x27\x1c\x00\x04"), randomBytes(5, 200)...), want: Unknown, format: Format7z, finding: "archive-not-inspected"},
+		{name: "10_nullifAI_7z_corrupt", data: append([]byte("7z\xbc\xaf\x27\x1c\x00\x04"), randomBytes(5, 200)...), want: Unknown, format: Format7z, finding: "7z-malformed"},
+		{name: "10_nullifAI_7z_solid_lzma2", data: sevenZip(t, sevenzipwrite.LZMA2, "README.md", []byte("# model\n"), "weights.bin", mal, "config.json", []byte("{}")),
+			want: Malicious, format: Format7z, entry: "weights.bin"},
+		{name: "10_nullifAI_7z_lzma_proto0", data: sevenZip(t, sevenzipwrite.LZMA, "model/data", proto0), want: Malicious, format: Format7z, entry: "model/data"},
+		{name: "10_nullifAI_7z_deflate", data: sevenZip(t, sevenzipwrite.Deflate, "a.txt", []byte("x"), "weights.bin", mal), want: Malicious, format: Format7z},
+		{name: "10_nullifAI_7z_nested_torch_zip", data: sevenZip(t, sevenzipwrite.Copy, "model.pt", torchZip(t, mal)), want: Malicious, format: Format7z,
+			finding: "nested-archive", entry: "model.pt!archive/data.pkl"},
+		{name: "10_nullifAI_7z_in_zip", data: stdZip(t, false, "model.7z", sevenZip(t, sevenzipwrite.LZMA2, "weights.bin", mal)), want: Malicious,
+			finding: "nested-archive", entry: "model.7z!weights.bin"},
+		{name: "10_nullifAI_7z_bad_crc", data: build7z(t, &sevenzipwrite.Archive{Folders: []sevenzipwrite.Folder{{Method: sevenzipwrite.LZMA2, BadCRC: true,
+			Files: []sevenzipwrite.File{{Name: "weights.bin", Data: mal}}}}}), want: Malicious, finding: "7z-bad-crc"},
+		{name: "10_nullifAI_7z_aes", data: build7z(t, &sevenzipwrite.Archive{Folders: []sevenzipwrite.Folder{{
+			Coders: []sevenzipwrite.Coder{{ID: sevenzipwrite.IDLZMA2, Props: []byte{16}}, {ID: sevenzipwrite.IDAES, Props: randomBytes(9, 18)}},
+			Packed: randomBytes(8, 96), CoderSizes: []int64{int64(len(mal)), 96}, Files: []sevenzipwrite.File{{Name: "weights.bin", Data: mal}}}}}),
+			want: Unknown, format: Format7z, finding: "archive-encrypted"},
+		{name: "10_nullifAI_7z_ppmd", data: build7z(t, &sevenzipwrite.Archive{Folders: []sevenzipwrite.Folder{{
+			Coders: []sevenzipwrite.Coder{{ID: sevenzipwrite.IDPPMD, Props: []byte{6, 0, 0, 0, 1}}}, Packed: randomBytes(8, 40),
+			Files: []sevenzipwrite.File{{Name: "weights.bin", Data: mal}}}}}), want: Unknown, format: Format7z, finding: "archive-not-inspected"},
+		{name: "10_nullifAI_7z_malicious_beside_encrypted", data: build7z(t, &sevenzipwrite.Archive{Folders: []sevenzipwrite.Folder{
+			{Coders: []sevenzipwrite.Coder{{ID: sevenzipwrite.IDAES, Props: randomBytes(9, 18)}}, Packed: randomBytes(8, 32), Files: []sevenzipwrite.File{{Name: "a.bin", Data: benign}}},
+			{Method: sevenzipwrite.LZMA2, Files: []sevenzipwrite.File{{Name: "weights.bin", Data: mal}}}}}), want: Malicious, finding: "archive-encrypted", entry: "weights.bin"},
 		{name: "10_nullifAI_broken_pickle_in_zip", data: torchZip(t, append(newPW(2).call1("os", "system", canary).b, 0xff, 0xfe)), want: Malicious},
 		{name: "11_legacy_magic_via_eval", data: append(evalMagic, legacyStacked(benign)[len(magicLegacy):]...), want: Malicious},
 		{name: "28_legacy_malicious_main_pickle", data: legacyStacked(mal), want: Malicious, format: FormatPyTorchLegacy},
@@ -427,6 +472,20 @@ func TestContainerLimits(t *testing.T) {
 	r := fs.run(bytes.NewReader(compressWith(t, "gzip", big)), int64(len(compressWith(t, "gzip", big))))
 	if r.Verdict == Safe || !hasContainerFinding(r, "resource-limit") {
 		t.Fatalf("bomb: %s", dumpFile(r))
+	}
+	// A 7z bomb: 8 MiB of zeros after a pickle, in a solid folder before a
+	// malicious member. The big member is cut at maxEntry, the walk at
+	// maxTotal; never Safe.
+	bomb := sevenZip(t, sevenzipwrite.LZMA2, "a.pkl", append(torchStateDict(1), make([]byte, 8<<20)...), "b.pkl", osSystem())
+	fs = &fileScanner{opts: Options{}.withDefaults(), res: &FileResult{}, maxEntry: 4096, maxTotal: 1 << 20}
+	r = fs.run(bytes.NewReader(bomb), int64(len(bomb)))
+	if r.Verdict == Safe || !hasContainerFinding(r, "resource-limit") {
+		t.Fatalf("7z bomb: %s", dumpFile(r))
+	}
+	// With room for it all, the member after the bomb is reached.
+	r = ScanBytes(bomb, Options{})
+	if r.Verdict != Malicious {
+		t.Fatalf("7z bomb, default limits: %s", dumpFile(r))
 	}
 	fs = &fileScanner{opts: Options{MaxDepth: 1}.withDefaults(), res: &FileResult{}, maxEntry: MaxEntrySize, maxTotal: MaxTotalSize}
 	nested := torchZip(t, osSystem())

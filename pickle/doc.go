@@ -70,7 +70,11 @@
 // form, NumPy .npy (object and structured dtypes) and .npz, joblib (the
 // inline array bytes after each NumpyArrayWrapper are skipped as
 // joblib.load skips them) and its zlib/gzip/bz2/xz/lzma/lz4 compression,
-// nested archives and pickle/zip polyglots. 7z is reported, not opened.
+// 7z archives (read with internal/sevenzip, whose every allocation is
+// bounded: Copy, LZMA, LZMA2, Deflate, BZip2, BCJ and Delta folders,
+// solid ones decoded once; members under other coders, encrypted ones and
+// malformed archives are reported Unknown), nested archives and pickle/zip
+// polyglots.
 //
 // Model formats without pickles are judged on what can run code: Keras v3
 // archives and Keras .h5 files (Lambda layers in the model config; HDF5 is
