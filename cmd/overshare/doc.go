@@ -16,7 +16,7 @@
 //
 //	scan [TARGET...]
 //	    Find shared-access credentials in directories, files, archives
-//	    (zip, tar, gzip, bzip2, xz, zstd, nested) and git repositories
+//	    (zip, tar, 7z, gzip, bzip2, xz, zstd, nested) and git repositories
 //	    (the full history of every ref, each blob read once; findings
 //	    attributed to the commits that carry them, with whether they are
 //	    still at HEAD), or "-" for standard input. One finding per

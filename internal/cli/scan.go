@@ -31,7 +31,7 @@ and judge each one: Azure SAS tokens in every form, storage account keys and
 connection strings, Service Bus SAS, AWS presigned and GCS signed URLs, AWS
 access keys, private keys.
 
-A TARGET is a directory, a file, an archive (zip, tar, gzip, bzip2, xz,
+A TARGET is a directory, a file, an archive (zip, tar, 7z, gzip, bzip2, xz,
 zstd, nested), a git repository (its whole history: every blob reachable
 from any ref, read once, each finding attributed to the commits that carry
 it), or '-' for standard input. Without a TARGET, the current directory.

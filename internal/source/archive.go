@@ -17,6 +17,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/overshare/overshare/internal/sevenzip"
 	"github.com/overshare/overshare/internal/xzsafe"
 )
 
@@ -28,6 +29,7 @@ const (
 	formatBzip2 = "bzip2"
 	formatXz    = "xz"
 	formatZstd  = "zstd"
+	format7z    = "7z"
 )
 
 // sniff returns the archive format of data from its magic bytes, or "".
@@ -45,6 +47,8 @@ func sniff(data []byte) string {
 		return formatXz
 	case len(data) >= 4 && string(data[:4]) == "\x28\xb5\x2f\xfd":
 		return formatZstd
+	case len(data) >= 32 && string(data[:6]) == "7z\xbc\xaf\x27\x1c":
+		return format7z
 	case len(data) >= 512 && string(data[257:262]) == "ustar" && tarChecksumOK(data[:512]):
 		return formatTar
 	}
@@ -189,6 +193,8 @@ func (r *reader) expand(ctx context.Context, data []byte, format, path, blob str
 		return r.expandZip(ctx, data, path, blob, depth, b)
 	case formatTar:
 		return r.expandTar(ctx, data, path, blob, depth, b)
+	case format7z:
+		return r.expand7z(ctx, data, path, blob, depth, b)
 	default:
 		return r.expandStream(ctx, data, format, path, blob, depth, b)
 	}
@@ -320,6 +326,85 @@ func (r *reader) expandTar(ctx context.Context, data []byte, path, blob string, 
 		}
 	}
 }
+
+// expand7z expands a 7z archive with the bounded reader of
+// internal/sevenzip. Its members are decoded folder by folder; the whole
+// archive may expand to the budget left, and to the archive's size times
+// the ratio limit.
+func (r *reader) expand7z(ctx context.Context, data []byte, path, blob string, depth int, b *budget) error {
+	lim, kind := r.limit(int64(len(data)), b)
+	if kind == limitFileSize {
+		lim, kind = b.bytes, limitTotal // a member over the size limit is skipped, not the archive
+	}
+	a, err := sevenzip.Open(bytes.NewReader(data), int64(len(data)), sevenzip.Limits{
+		MaxTotal: max(lim, 1), MaxEntries: max(b.entries, 1), MaxHeader: max7zHeader, MaxDict: xzsafe.MaxDict})
+	switch {
+	case errors.Is(err, sevenzip.ErrLimit):
+		r.report(Error{Path: path, Op: OpArchive, Err: errorf(ErrArchiveBomb, "archive bomb: %v; not expanded", err)})
+		return nil
+	case err != nil:
+		r.report(Error{Path: path, Op: OpArchive, Err: corrupt(format7z, err)})
+		return nil
+	}
+	err = a.Walk(func(f *sevenzip.File, mr io.Reader) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		epath := path + "!" + f.Name
+		if !r.takeEntry(epath, b) {
+			return errStopArchive
+		}
+		if f.IsDir || f.IsEmpty || f.IsAnti {
+			return nil
+		}
+		if err := a.Supported(f); err != nil {
+			r.report(Error{Path: epath, Op: OpArchive, Err: errorf(ErrArchiveCorrupt, "7z entry compressed with %s; not read", a.Method(f))})
+			return nil
+		}
+		if f.Size > r.opts.MaxFileSize {
+			r.report(Error{Path: epath, Op: OpSkipped, Err: tooLarge(r.opts.MaxFileSize)})
+			return nil
+		}
+		slot := growSlot(&r.entry, depth+1)
+		hint := f.Size // a claim: trusted for the buffer only within the archive's limit
+		if hint > lim {
+			hint = -1
+		}
+		content, over, rerr := readLimited(mr, hint, r.opts.MaxFileSize, *slot)
+		*slot = content
+		defer func() { *slot = trim(*slot) }()
+		b.bytes -= int64(len(content))
+		switch {
+		case over:
+			r.report(Error{Path: epath, Op: OpSkipped, Err: tooLarge(r.opts.MaxFileSize)})
+			return nil
+		case errors.Is(rerr, sevenzip.ErrLimit):
+			r.overLimit(path, kind, int64(len(data)), b)
+			return errStopArchive
+		case rerr != nil:
+			r.report(Error{Path: epath, Op: OpArchive, Err: corrupt(format7z, rerr)})
+		}
+		if len(content) == 0 {
+			return nil
+		}
+		return r.entryData(ctx, content, epath, blob, depth+1, b)
+	})
+	switch {
+	case err == nil, errors.Is(err, errStopArchive):
+		return nil
+	case errors.Is(err, sevenzip.ErrLimit):
+		r.overLimit(path, kind, int64(len(data)), b)
+		return nil
+	}
+	return err
+}
+
+// max7zHeader bounds a 7z header, raw or decoded.
+const max7zHeader = 16 << 20
+
+// errStopArchive ends a walk over an archive's members early; the reason
+// has been reported.
+var errStopArchive = errors.New("stop expanding the archive")
 
 // expandStream decompresses a single compressed stream. A tar or zip inside
 // is expanded in place (its entries are "x.tar.gz!entry"); anything else is

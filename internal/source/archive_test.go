@@ -16,6 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
+
+	"github.com/overshare/overshare/internal/sevenzip/sevenzipwrite"
 )
 
 type entry struct {
@@ -86,6 +88,21 @@ func tarOf(tb testing.TB, entries ...entry) string {
 	}
 	tw.Close()
 	return buf.String()
+}
+
+// sevenZipOf writes a 7z archive: one solid LZMA2 folder holding the
+// entries, with an LZMA-encoded header, as 7-Zip writes by default.
+func sevenZipOf(tb testing.TB, entries ...entry) string {
+	tb.Helper()
+	f := sevenzipwrite.Folder{Method: sevenzipwrite.LZMA2}
+	for _, e := range entries {
+		f.Files = append(f.Files, sevenzipwrite.File{Name: e.name, Data: []byte(e.data)})
+	}
+	b, err := (&sevenzipwrite.Archive{Folders: []sevenzipwrite.Folder{f}, EncodeHeader: true}).Bytes()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
 }
 
 func gz(tb testing.TB, name, data string) string {
@@ -219,6 +236,16 @@ func TestArchiveFormats(t *testing.T) {
 			name: "zip bzip2 method", file: "b.zip", content: unhex(t, bzip2InZip),
 			want:     []frag{{Path: "b.zip!b.txt", Data: "bzip2 in zip\n", Depth: 1}},
 			archives: []string{"b.zip zip"},
+		},
+		{
+			name: "7z solid with an encoded header, a zip inside", file: "a.7z",
+			content: sevenZipOf(t, entry{name: "conf/app.env", data: "in a 7z\n"},
+				entry{name: "inner.zip", data: zipOf(t, entry{name: "z.txt", data: "zip in 7z\n"})}),
+			want: []frag{
+				{Path: "a.7z!conf/app.env", Data: "in a 7z\n", Depth: 1},
+				{Path: "a.7z!inner.zip!z.txt", Data: "zip in 7z\n", Depth: 2},
+			},
+			archives: []string{"a.7z 7z", "a.7z!inner.zip zip"},
 		},
 		{
 			name: "tar without extension", file: "bundle", content: inner,
@@ -386,6 +413,18 @@ func TestArchiveBombs(t *testing.T) {
 			errs:    []errSummary{{Path: "many.tar!3", Op: OpArchive, Sentinel: ErrArchiveBomb.Error()}},
 		},
 		{
+			name: "7z ratio", file: "zeros.7z",
+			content: sevenZipOf(t, entry{name: "ok.txt", data: "fine\n"}, entry{name: "zeros.bin", data: zeros}),
+			want:    []string{"zeros.7z!ok.txt"},
+			errs:    []errSummary{{Path: "zeros.7z", Op: OpArchive, Sentinel: ErrArchiveBomb.Error()}},
+		},
+		{
+			name: "entry count in a 7z", file: "many.7z",
+			content: sevenZipOf(t, entry{name: "1", data: "1"}, entry{name: "2", data: "2"}, entry{name: "3", data: "3"}),
+			opts:    Options{MaxArchiveEntries: 2},
+			errs:    []errSummary{{Path: "many.7z", Op: OpArchive, Sentinel: ErrArchiveBomb.Error()}},
+		},
+		{
 			name: "ratio limit raised", file: "zeros.gz", content: gz(t, "", zeros),
 			opts: Options{MaxArchiveRatio: 100000},
 			want: []string{"zeros.gz!zeros"},
@@ -432,6 +471,7 @@ func TestCorruptArchives(t *testing.T) {
 		"broken.zip":    string(broken),
 		"log.gz":        truncatedGz,
 		"truncated.tar": tarOf(t, entry{name: "t.txt", data: strings.Repeat("t", 3000)})[:1024],
+		"truncated.7z":  sevenZipOf(t, entry{name: "s.txt", data: "lost\n"})[:40],
 		"fine.txt":      "still scanned\n",
 	})
 	res := scan(t, open(t, dir, Options{}))
@@ -439,6 +479,7 @@ func TestCorruptArchives(t *testing.T) {
 	wantErrs := []errSummary{
 		{Path: root + "broken.zip!a.txt", Op: OpArchive, Sentinel: ErrArchiveCorrupt.Error()},
 		{Path: root + "log.gz", Op: OpArchive, Sentinel: ErrArchiveCorrupt.Error()},
+		{Path: root + "truncated.7z", Op: OpArchive, Sentinel: ErrArchiveCorrupt.Error()},
 		{Path: root + "truncated.tar!t.txt", Op: OpArchive, Sentinel: ErrArchiveCorrupt.Error()},
 		{Path: root + "truncated.zip", Op: OpArchive, Sentinel: ErrArchiveCorrupt.Error()},
 	}
@@ -477,6 +518,8 @@ func TestSniff(t *testing.T) {
 		{"BZh9 is how this text starts", ""},
 		{"\xfd7zXZ\x00", "xz"},
 		{"\x28\xb5\x2f\xfd", "zstd"},
+		{sevenZipOf(t, entry{name: "x", data: "x"}), "7z"},
+		{"7z\xbc\xaf\x27\x1c", ""}, // shorter than a 7z signature header
 		{string(ustar), "tar"},
 		{string(fakeTar), ""}, // "ustar" at 257 without a valid checksum
 	}

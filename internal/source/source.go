@@ -18,7 +18,7 @@
 //   - Anything else that exists is [File].
 //
 // Archives are found by their magic bytes, never by their extension: zip,
-// tar, gzip, bzip2, xz and zstd, nested up to [Options.ArchiveDepth], in
+// tar, 7z, gzip, bzip2, xz and zstd, nested up to [Options.ArchiveDepth], in
 // files, directories, standard input and git blobs alike (one function,
 // expand, serves them all). An archive is emitted as it is, with
 // [Fragment.Archive] naming its format, and each entry is emitted as a
@@ -114,7 +114,7 @@ type Fragment struct {
 	// "inner.tar.gz!dir/file" for Path "x.zip!inner.tar.gz!dir/file". With
 	// Blob set, a finding's location is an Origin's Path + "!" + Entry.
 	Entry string
-	// Archive names the format ("zip", "tar", "gzip", "bzip2", "xz",
+	// Archive names the format ("zip", "tar", "7z", "gzip", "bzip2", "xz",
 	// "zstd") when Data is itself an archive. Its entries are emitted as
 	// Fragments of their own, so text rules may skip a Fragment with
 	// Archive set; container-aware rules (a PyTorch zip) want it.
