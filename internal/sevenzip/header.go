@@ -232,6 +232,36 @@ func (p *parser) skipData() {
 }
 
 // bits reads a bit vector of n items, most significant bit first.
+// definedValues reads a property that some of the n files define: which
+// ones (a bit vector, or "all"), a flag that must say the values are in
+// the header, and one value of size bytes, read by read, per defined file.
+// The values are counted against the bytes left before they are
+// allocated.
+func definedValues[T any](q *parser, n, size int, read func() T, what string) ([]bool, []T) {
+	def := q.optBits(n)
+	if q.u8() != 0 {
+		q.fail("%s stored outside the header are not supported", what)
+		return nil, nil
+	}
+	k := 0
+	for _, d := range def {
+		if d {
+			k++
+		}
+	}
+	if k > q.left()/size {
+		q.fail("%d %s cannot fit in %d bytes", k, what, q.left())
+		return nil, nil
+	}
+	vals := make([]T, n)
+	for i, d := range def {
+		if d {
+			vals[i] = read()
+		}
+	}
+	return def, vals
+}
+
 func (p *parser) bits(n int) []bool {
 	b := p.take((n + 7) / 8)
 	if b == nil {
@@ -702,47 +732,9 @@ func (p *parser) filesInfo(si *streamsInfo) []File {
 		case kName:
 			names = q.names(n)
 		case kWinAttributes:
-			attrDef = q.optBits(n)
-			if q.u8() != 0 {
-				q.fail("attributes stored outside the header are not supported")
-			}
-			k := 0
-			for _, d := range attrDef {
-				if d {
-					k++
-				}
-			}
-			if k > q.left()/4 {
-				q.fail("%d attributes cannot fit in %d bytes", k, q.left())
-				break
-			}
-			attrs = make([]uint32, n)
-			for i, d := range attrDef {
-				if d {
-					attrs[i] = q.u32()
-				}
-			}
+			attrDef, attrs = definedValues(q, n, 4, q.u32, "attributes")
 		case kMTime:
-			mtimeDef = q.optBits(n)
-			if q.u8() != 0 {
-				q.fail("times stored outside the header are not supported")
-			}
-			k := 0
-			for _, d := range mtimeDef {
-				if d {
-					k++
-				}
-			}
-			if k > q.left()/8 {
-				q.fail("%d times cannot fit in %d bytes", k, q.left())
-				break
-			}
-			mtimes = make([]uint64, n)
-			for i, d := range mtimeDef {
-				if d {
-					mtimes[i] = q.u64()
-				}
-			}
+			mtimeDef, mtimes = definedValues(q, n, 8, q.u64, "times")
 		default:
 			// Creation and access times, kStartPos, kDummy, kComment and
 			// unknown properties.
