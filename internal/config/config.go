@@ -52,7 +52,8 @@ type Config struct {
 	Path string
 	// Policy is the SAS policy: the defaults with the file's settings on top.
 	Policy sas.Policy
-	// IgnorePaths are globs of paths whose findings are dropped.
+	// IgnorePaths are globs of paths whose findings, and errors reading
+	// them, are dropped.
 	IgnorePaths []string
 	// IgnoreFingerprints are finding ids to drop.
 	IgnoreFingerprints []string

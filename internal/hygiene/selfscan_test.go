@@ -4,15 +4,23 @@ import (
 	"context"
 	"testing"
 
+	"github.com/overshare/overshare/internal/config"
 	"github.com/overshare/overshare/internal/finding"
 	"github.com/overshare/overshare/internal/scan"
 )
 
 // TestSelfScanClean scans this repository, history and work tree, with
-// overshare itself: nothing may reach high. Test fixtures that look like
-// credentials are made at run time or carry an inline allow marker.
+// overshare itself and the repository's .overshare.toml, as "overshare
+// scan" at its root does: nothing may reach high, and everything must be
+// read. Test fixtures that look like credentials are made at run time or
+// carry an inline allow marker.
 func TestSelfScanClean(t *testing.T) {
-	res, err := scan.Run(context.Background(), scan.Options{Targets: []string{repoRoot(t)}})
+	root := repoRoot(t)
+	cfg, err := config.Find(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scan.Run(context.Background(), scan.Options{Targets: []string{root}, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,16 +191,29 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil
 	}
 
-	emitFor := func(target string) source.Emit {
-		// Ignore globs are written relative to the target's root.
+	// Ignore globs are written relative to the target's root.
+	ignored := func(target, path string) bool {
 		prefix := strings.TrimSuffix(filepath.ToSlash(target), "/") + "/"
+		return cfg.IgnorePath(strings.TrimPrefix(filepath.ToSlash(path), prefix))
+	}
+	emitFor := func(target string) source.Emit {
 		return func(f *source.Fragment) error {
 			fragments.Add(1)
 			nbytes.Add(int64(len(f.Data)))
-			if cfg.IgnorePath(strings.TrimPrefix(filepath.ToSlash(f.Path), prefix)) {
+			if ignored(target, f.Path) {
 				return nil
 			}
 			return found(f)
+		}
+	}
+	// What cannot be read at an ignored path does not matter either: it
+	// does not make the run incomplete.
+	reportFor := func(target string) source.Report {
+		return func(e source.Error) {
+			if e.Path != "" && ignored(target, e.Path) {
+				return
+			}
+			report(e)
 		}
 	}
 	var current atomic.Pointer[currentSource]
@@ -209,7 +222,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	for i, src := range sources {
 		cs := &currentSource{src: src, startBytes: nbytes.Load()}
 		current.Store(cs)
-		if err := src.Scan(ctx, emitFor(opts.Targets[i]), report); err != nil {
+		if err := src.Scan(ctx, emitFor(opts.Targets[i]), reportFor(opts.Targets[i])); err != nil {
 			if ctx.Err() != nil {
 				runErr = ctx.Err()
 				break

@@ -96,9 +96,16 @@ func TestSuppression(t *testing.T) {
 	write(t, dir, "allowed.txt", "x = '"+tok1+"'  # overshare:allow rotated\n")
 	write(t, dir, "testdata/fixture.txt", tok2+"\n")
 	write(t, dir, "real.txt", tok3+"\n")
+	write(t, dir, "testdata/broken.gz", "\x1f\x8b\x08 not really gzip")
+	write(t, dir, "broken.gz", "\x1f\x8b\x08 not really gzip")
 	cfg := config.Default()
 	cfg.IgnorePaths = []string{"testdata/**"}
 	res := run(t, Options{Targets: []string{dir}, Config: cfg})
+	// Nothing under an ignored path is reported, errors reading it
+	// included; the same error elsewhere is.
+	if len(res.Errors) != 1 || !strings.HasSuffix(res.Errors[0].Path, "/broken.gz") || strings.Contains(res.Errors[0].Path, "testdata") {
+		t.Errorf("errors = %+v, want one, for broken.gz outside testdata", res.Errors)
+	}
 	if len(res.Findings) != 1 || res.Suppressed != 1 {
 		t.Errorf("got %d findings and %d suppressed, want 1 and 1 (the allowed line; the ignored path is never scanned)", len(res.Findings), res.Suppressed)
 	}
