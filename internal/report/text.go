@@ -12,7 +12,8 @@ import (
 )
 
 // TextHandler writes a report for people: findings grouped by severity,
-// worst first, then the scan errors, then a one-line summary. It buffers
+// worst first (info findings in two lines each: where, and why they are
+// only info), then the scan errors, then a one-line summary. It buffers
 // until Flush because grouping needs every finding.
 //
 // Every string that came from scanned input (paths, authors, titles built
@@ -92,9 +93,15 @@ func (h *TextHandler) Flush() error {
 		if f.Severity != current {
 			current = f.Severity
 			header := fmt.Sprintf("%s (%d)", strings.ToUpper(current.String()), h.summary.Count(current))
+			if current == finding.Info {
+				header += ": one line each (--format json has every detail)"
+			}
 			fmt.Fprintf(bw, "%s\n\n", h.paint(severityColor(current), header))
 		}
 		h.writeFinding(bw, f)
+	}
+	if current == finding.Info {
+		fmt.Fprintln(bw)
 	}
 	if len(h.errors) > 0 {
 		fmt.Fprintf(bw, "%s\n", h.paint(ansiBold, fmt.Sprintf("ERRORS (%d)", len(h.errors))))
@@ -128,6 +135,10 @@ func writeField(w io.Writer, label string, lines ...string) {
 }
 
 func (h *TextHandler) writeFinding(w io.Writer, f *finding.Finding) {
+	if f.Severity == finding.Info {
+		h.writeInfo(w, f)
+		return
+	}
 	fmt.Fprintf(w, "  %s\n", h.paint(ansiBold, Clean(f.Title)))
 	writeField(w, "rule", Clean(f.Rule))
 	writeField(w, "id", Clean(f.ID))
@@ -178,6 +189,34 @@ func (h *TextHandler) writeFinding(w io.Writer, f *finding.Finding) {
 		writeField(w, "remediation", lines...)
 	}
 	fmt.Fprintln(w)
+}
+
+// writeInfo writes an info finding (a documentation example, a
+// placeholder, the emulator's well-known key) in two lines: what it is,
+// where, and why it is no more than info. A repository's tests and docs
+// can hold dozens; the full record is in the JSON report.
+func (h *TextHandler) writeInfo(w io.Writer, f *finding.Finding) {
+	fmt.Fprintf(w, "  %s\n", Clean(f.Title))
+	var parts []string
+	if len(f.Locations) > 0 {
+		where := Clean(shortLocation(f.Locations[0]))
+		if n := len(f.Locations) - 1; n > 0 {
+			where += fmt.Sprintf(" and %d more", n)
+		}
+		parts = append(parts, where)
+	}
+	if len(f.Reasons) > 0 {
+		parts = append(parts, Clean(f.Reasons[0].Code)+": "+Clean(f.Reasons[0].Text))
+	}
+	if !f.Secret.IsZero() {
+		secret := f.Secret.Redacted()
+		if h.opts.ShowSecrets {
+			secret = f.Secret.Reveal()
+		}
+		parts = append(parts, "secret "+Clean(secret))
+	}
+	parts = append(parts, "id "+Clean(f.ID))
+	fmt.Fprintf(w, "    %s\n", strings.Join(parts, "; "))
 }
 
 // formatLocation renders path:line:column, then the git facts in
