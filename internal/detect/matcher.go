@@ -59,12 +59,16 @@ func newMatcher(pats [][]byte) *matcher {
 func pairKey(a, b byte) uint16 { return uint16(a) | uint16(b)<<8 }
 
 // pairCost estimates how often the pair a, b occurs in text: the product
-// of the two bytes' estimated frequencies, doubled bytes penalised (a run
-// of one byte would match at every position).
+// of the two bytes' estimated frequencies, doubled bytes counted twice as
+// often (a run of one byte matches at every position). This is crude for
+// letters ("un" is far more common in code than "cc", which the product
+// does not say), but it picks, for every anchor of the rule set, a pair
+// that hits at well under 1% of positions of Go, Kubernetes and AWS SDK
+// source (TestMatcherHitRate).
 func pairCost(a, b byte) float64 {
 	c := byteFreq(a) * byteFreq(b)
 	if a == b {
-		c *= 4
+		c *= 2
 	}
 	return c
 }
@@ -78,8 +82,10 @@ func byteFreq(c byte) float64 {
 		return englishFreq[c-'a']
 	case c >= 'A' && c <= 'Z':
 		return englishFreq[c-'A'] / 5
-	case c >= '0' && c <= '9':
-		return 5
+	case c == '0':
+		return 30 // hex constants, zero padding
+	case c >= '1' && c <= '9':
+		return 8
 	case c == ' ', c == '\n', c == '\t':
 		return 150
 	case c == '=', c == '-':

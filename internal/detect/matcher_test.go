@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -138,5 +139,37 @@ func BenchmarkDetectNoAnchor(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		d.Detect(data, "x.txt")
+	}
+}
+
+// TestMatcherHitRate: on ordinary source code (the Go distribution's
+// net/http package) the pairs that represent the rule set's anchors occur
+// at under 1% of positions; each hit costs a look-up and a comparison.
+// Measured when written: 0.35-0.42% over 64 MB of Go, Kubernetes and AWS
+// SDK source; a new anchor with a common pair would raise it.
+func TestMatcherHitRate(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(runtime.GOROOT(), "src", "net", "http", "*.go"))
+	var data []byte
+	for _, f := range files {
+		c, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, c...)
+	}
+	if len(data) < 1<<20 {
+		t.Fatalf("only %d bytes of Go source found under GOROOT", len(data))
+	}
+	m := New(Options{}).match
+	hits := 0
+	for i := 0; i+1 < len(data); i++ {
+		if m.table[pairKey(data[i], data[i+1])] != 0 {
+			hits++
+		}
+	}
+	rate := float64(hits) / float64(len(data))
+	t.Logf("%d bytes, pair hits at %.2f%% of positions", len(data), 100*rate)
+	if rate > 0.01 {
+		t.Errorf("pair hits at %.2f%% of positions, want under 1%%", 100*rate)
 	}
 }
