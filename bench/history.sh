@@ -7,10 +7,12 @@
 #   3. git log -p --all (what diff-based scanners read);
 #   4. overshare on a plain copy of the work tree, against rg -c 'sig='
 #      (Debian's ripgrep) over the same tree.
-# Prints wall time and peak memory (GNU time's maximum resident set size)
-# of each, and the ratios. Nothing is written to the repository.
+# Prints the median wall time of RUNS runs (default 3), the CPU time of
+# that run and the peak memory (GNU time's maximum resident set size) of
+# each, and the ratios of the wall times. Nothing is written to the
+# repository.
 #
-# usage: bench/history.sh REPO
+# usage: [RUNS=N] bench/history.sh REPO
 set -euo pipefail
 repo=${1:?usage: bench/history.sh REPO}
 repo=$(cd "$repo" && pwd)
@@ -22,14 +24,21 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$here" && go build -o "$work/overshare" ./cmd/overshare)
 
-# measure NAME CMD...: run once to warm the page cache, then once timed.
+# measure NAME CMD...: run once to warm the page cache, then RUNS times
+# (default 3); print the median wall time, the CPU time (user + system, of
+# the process and its children) of that run, and the largest peak memory.
+runs=${RUNS:-3}
 measure() {
 	local name=$1
 	shift
 	"$@" >/dev/null 2>&1 || true
-	/usr/bin/time -f "%e %M" -o "$work/$name.time" "$@" >/dev/null 2>"$work/$name.err" || true
-	read -r secs kb < <(tail -n 1 "$work/$name.time")
-	printf '%-28s %8.2f s %8.0f MB\n' "$name" "$secs" "$((kb / 1024))"
+	: >"$work/$name.all"
+	for _ in $(seq "$runs"); do
+		/usr/bin/time -f "%e %U %S %M" -o "$work/$name.time" "$@" >/dev/null 2>"$work/$name.err" || true
+		tail -n 1 "$work/$name.time" >>"$work/$name.all"
+	done
+	read -r secs cpu kb < <(sort -n "$work/$name.all" | awk -v n="$runs" '{w[NR]=$1; c[NR]=$2+$3; if ($4>m) m=$4} END {i=int((n+1)/2); print w[i], c[i], m}')
+	printf '%-28s %8.2f s wall %8.2f s CPU %8.0f MB\n' "$name" "$secs" "$cpu" "$((kb / 1024))"
 	eval "t_$name=$secs; m_$name=$kb"
 }
 
