@@ -376,6 +376,10 @@ func (r *reader) fileUnless(ctx context.Context, p, display, unless string) erro
 	if handled {
 		r.buf = data
 		defer func() { r.buf = trim(r.buf) }()
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) && pe.Op == "open" {
+			r.report(Error{Path: display, Op: OpOpen, Err: unwrapPath(err)})
+			return nil
+		}
 		return r.judgeRead(ctx, data, err, display, unless)
 	}
 	f, err := os.Open(p)

@@ -280,3 +280,16 @@ func TestDirEmitError(t *testing.T) {
 		t.Errorf("Scan with a cancelled context = %v", err)
 	}
 }
+
+// A file gone between the walk and the read is reported as one that could
+// not be opened, wrapping fs.ErrNotExist, whichever way it was read.
+func TestFileVanished(t *testing.T) {
+	var errs []Error
+	r := newReader(Options{}.withDefaults(), func(*Fragment) error { return nil }, func(e Error) { errs = append(errs, e) })
+	if err := r.file(context.Background(), filepath.Join(t.TempDir(), "gone.txt"), "gone.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 1 || errs[0].Op != OpOpen || !errors.Is(errs[0], fs.ErrNotExist) {
+		t.Errorf("errors = %v, want one %s error wrapping fs.ErrNotExist", errs, OpOpen)
+	}
+}
