@@ -14,12 +14,19 @@ import (
 // one position to the next, so the CPU overlaps the loads. Only where the
 // table says yes are the patterns behind the pair compared in full. On
 // source code and prose that is well under one position in a hundred.
+//
+// On amd64 with AVX2, find runs a faster first stage instead (teddy, in
+// matcher_teddy.go) on all but the shortest data; the scalar loop here is
+// the fallback elsewhere and the reference the tests hold the first stage
+// to.
 type matcher struct {
 	// table[pair] is 0, or 1 + the index in lists of the patterns that pair
 	// represents.
 	table [1 << 16]uint8
 	lists [][]pairCand
 	pats  [][]byte
+	// teddy is the SIMD first stage, nil where it is not used.
+	teddy *teddy
 }
 
 type pairCand struct {
@@ -52,6 +59,9 @@ func newMatcher(pats [][]byte) *matcher {
 		}
 		l := &m.lists[m.table[key]-1]
 		*l = append(*l, pairCand{pat: int32(i), off: int32(best)})
+	}
+	if haveTeddy {
+		m.teddy = newTeddy(pats)
 	}
 	return m
 }
@@ -106,6 +116,15 @@ var englishFreq = [26]float64{
 // find calls fn with the pattern index and start offset of every match,
 // in no particular order.
 func (m *matcher) find(data []byte, fn func(pat int, start int)) {
+	if m.teddy != nil && len(data) >= 64 {
+		m.teddy.find(m.pats, data, fn)
+		return
+	}
+	m.findScalar(data, fn)
+}
+
+// findScalar is find without the SIMD first stage.
+func (m *matcher) findScalar(data []byte, fn func(pat int, start int)) {
 	tb := &m.table
 	n := len(data)
 	i := 0
@@ -121,21 +140,22 @@ func (m *matcher) find(data []byte, fn func(pat int, start int)) {
 		}
 		for j := i; j < i+8; j++ {
 			if l := tb[pairKey(data[j], data[j+1])]; l != 0 {
-				m.verify(data, j, l, fn)
+				verify(m.pats, m.lists[l-1], data, j, fn)
 			}
 		}
 	}
 	for ; i+1 < n; i++ {
 		if l := tb[pairKey(data[i], data[i+1])]; l != 0 {
-			m.verify(data, i, l, fn)
+			verify(m.pats, m.lists[l-1], data, i, fn)
 		}
 	}
 }
 
-// verify compares the patterns of list l whose pair is at data[at:].
-func (m *matcher) verify(data []byte, at int, l uint8, fn func(pat int, start int)) {
-	for _, c := range m.lists[l-1] {
-		p := m.pats[c.pat]
+// verify compares the patterns of list, whose pair (or fingerprint) is at
+// data[at:], with the text around at.
+func verify(pats [][]byte, list []pairCand, data []byte, at int, fn func(pat int, start int)) {
+	for _, c := range list {
+		p := pats[c.pat]
 		s := at - int(c.off)
 		if s >= 0 && s+len(p) <= len(data) && bytes.Equal(data[s:s+len(p)], p) {
 			fn(int(c.pat), s)
