@@ -186,14 +186,46 @@ type endpoint struct {
 	url   string
 }
 
-var endpointURL = regexp.MustCompile(`(?i)https?://(?:[a-z0-9-]+\.(?:blob|dfs|file|queue|table)\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net|cloudapi\.de)|(?:127\.0\.0\.1|localhost):1000[0-2]/[a-z0-9]+)(?:/[^\s"'<>?#\\;]*)?`)
+// endpointURL matches a storage endpoint URL at the start of its input.
+var endpointURL = regexp.MustCompile(`^(?i)https?://(?:[a-z0-9-]+\.(?:blob|dfs|file|queue|table)\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net|cloudapi\.de)|(?:127\.0\.0\.1|localhost):1000[0-2]/[a-z0-9]+)(?:/[^\s"'<>?#\\;]*)?`)
+
+// endpointURLs returns the [start, end) of every storage endpoint URL in
+// data. It looks for "://" and tries the pattern only where "http" or
+// "https" precedes it: running the pattern over a whole file costs more
+// than everything else the scan does with it.
+func endpointURLs(data []byte) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(data); {
+		k := bytes.Index(data[i:], []byte("://"))
+		if k < 0 {
+			break
+		}
+		k += i
+		i = k + 3
+		start := -1
+		switch {
+		case k >= 5 && hasFoldPrefix(data[k-5:], "https"):
+			start = k - 5
+		case k >= 4 && hasFoldPrefix(data[k-4:], "http"):
+			start = k - 4
+		}
+		if start < 0 {
+			continue
+		}
+		if loc := endpointURL.FindIndex(data[start:]); loc != nil {
+			out = append(out, [2]int{start, start + loc[1]})
+			i = max(i, start+loc[1])
+		}
+	}
+	return out
+}
 
 // nearestEndpoint returns the storage endpoint URL written closest to at,
 // not followed by a query of its own.
 func (ctx *Context) nearestEndpoint(at int) (string, bool) {
 	if !ctx.indexed {
 		ctx.indexed = true
-		for _, loc := range endpointURL.FindAllIndex(ctx.data, -1) {
+		for _, loc := range endpointURLs(ctx.data) {
 			if loc[1] < len(ctx.data) && ctx.data[loc[1]] == '?' {
 				continue
 			}
