@@ -11,29 +11,30 @@
 // Every vector instruction is VEX-encoded: a legacy SSE one (MOVQ to an X
 // register) after the YMM loads cost 120 ns a call on the test machine.
 
-// FIRST looks up byte 0 of the fingerprints for the 32 positions from
-// SI+CX+off into ACC: for each position, the buckets whose tables allow
-// both nibbles of the byte there. A and B are scratch.
-#define FIRST(off, A, B, ACC) \
-	VMOVDQU off(SI)(CX*1), A \
-	VPSRLW  $4, A, B         \
-	VPAND   Y7, A, A         \
-	VPAND   Y7, B, B         \
-	VPSHUFB A, Y8, A         \
-	VPSHUFB B, Y9, B         \
-	VPAND   A, B, ACC
-
-// NEXT does the same for a later byte, whose tables are LO and HI, and
-// its off t places further: it keeps in ACC the buckets allowed by both.
-#define NEXT(off, LO, HI, A, B, ACC) \
+// LOOKUP loads the 32 bytes at SI+CX+off into A and leaves in A and B the
+// buckets that the low-nibble table LO and the high-nibble table HI allow
+// for each of them.
+#define LOOKUP(off, LO, HI, A, B) \
 	VMOVDQU off(SI)(CX*1), A \
 	VPSRLW  $4, A, B         \
 	VPAND   Y7, A, A         \
 	VPAND   Y7, B, B         \
 	VPSHUFB A, LO, A         \
-	VPSHUFB B, HI, B         \
-	VPAND   A, B, A          \
-	VPAND   A, ACC, ACC
+	VPSHUFB B, HI, B
+
+// FIRST looks up byte 0 of the fingerprints for the 32 positions from
+// SI+CX+off into ACC: for each position, the buckets whose tables allow
+// both nibbles of the byte there. A and B are scratch.
+#define FIRST(off, A, B, ACC) \
+	LOOKUP(off, Y8, Y9, A, B) \
+	VPAND A, B, ACC
+
+// NEXT does the same for a later byte, whose tables are LO and HI, and
+// its off t places further: it keeps in ACC the buckets allowed by both.
+#define NEXT(off, LO, HI, A, B, ACC) \
+	LOOKUP(off, LO, HI, A, B) \
+	VPAND A, B, A             \
+	VPAND A, ACC, ACC
 
 // func teddyScan(masks *[8][32]byte, data []byte, out []uint64) (n, next int)
 TEXT ·teddyScan(SB), NOSPLIT, $0-72
