@@ -151,7 +151,7 @@ func runScan(cmd *cobra.Command, g *globalOptions, opts scanOptions, targets []s
 	if err != nil {
 		return err
 	}
-	known := detect.New(detect.Options{}).Rules()
+	known := detect.KnownRules()
 	for _, r := range cfg.DisabledRules {
 		if !slices.Contains(known, r) {
 			return &UsageError{Err: fmt.Errorf("configuration: %s: rules.disabled: unknown rule %q", cfg.Path, r),

@@ -161,9 +161,15 @@ func New(opts Options) *Detector {
 
 // Rules returns the ids of the rules this detector runs, model-file rules
 // included.
-func (d *Detector) Rules() []string {
+func (d *Detector) Rules() []string { return ruleIDs(d.rules) }
+
+// KnownRules returns the ids of every rule of [DefaultRules], model-file
+// rules included, without building a Detector.
+func KnownRules() []string { return ruleIDs(DefaultRules()) }
+
+func ruleIDs(rules []Rule) []string {
 	ids := []string{RulePickleCodeExecution, RulePickleSuspiciousImport, RulePickleUnknown}
-	for _, r := range d.rules {
+	for _, r := range rules {
 		ids = append(ids, r.ID())
 	}
 	slices.Sort(ids)
