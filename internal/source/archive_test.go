@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/hex"
 	"io"
 	"math/rand/v2"
@@ -528,4 +529,44 @@ func TestSniff(t *testing.T) {
 			t.Errorf("sniff(%q) = %q, want %q", clip([]byte(tt.data)), got, tt.want)
 		}
 	}
+}
+
+// FuzzExpand feeds any bytes to the one function that expands archives,
+// with small limits: it must not panic, and what it emits must stay within
+// the budget (expanded bytes and entries) it was given.
+func FuzzExpand(f *testing.F) {
+	f.Add([]byte(zipOf(f, entry{name: "a.txt", data: "zip\n"}, entry{name: "in.tgz", data: gz(f, "", tarOf(f, entry{name: "t", data: "t"}))})))
+	f.Add([]byte(tarOf(f, entry{name: "d/"}, entry{name: "d/x", data: "tar"})))
+	f.Add([]byte(gz(f, "n.txt", "gzip")))
+	f.Add([]byte(xzOf(f, "xz")))
+	f.Add([]byte(zstdOf(f, "zstd")))
+	f.Add([]byte(sevenZipOf(f, entry{name: "s.txt", data: "7z"}, entry{name: "z.zip", data: zipOf(f, entry{name: "q", data: "q"})})))
+	f.Add([]byte(unhex(f, bzip2Text)))
+	opts := Options{ArchiveDepth: 3, MaxFileSize: 1 << 20, MaxArchiveBytes: 4 << 20, MaxArchiveEntries: 64, MaxArchiveRatio: 50}.withDefaults()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var emitted int64
+		entries := 0
+		r := newReader(opts, func(fr *Fragment) error {
+			if fr.Depth > 0 {
+				entries++
+				emitted += int64(len(fr.Data))
+			}
+			if int64(len(fr.Data)) > opts.MaxFileSize && fr.Depth > 0 {
+				t.Errorf("entry %s of %d bytes, over the %d-byte limit", fr.Path, len(fr.Data), opts.MaxFileSize)
+			}
+			return nil
+		}, func(Error) {})
+		if err := r.handle(context.Background(), data, "in", ""); err != nil {
+			t.Fatal(err)
+		}
+		// Expanded bytes are counted against one budget; a nested
+		// archive's own bytes are emitted too (one budget per level), and
+		// tar entries are copies of bytes already counted or of the input.
+		if lim := int64(opts.ArchiveDepth) * (opts.MaxArchiveBytes + int64(len(data))); emitted > lim {
+			t.Errorf("emitted %d bytes of entries, over %d", emitted, lim)
+		}
+		if entries > opts.ArchiveDepth*opts.MaxArchiveEntries {
+			t.Errorf("emitted %d entries, over %d", entries, opts.ArchiveDepth*opts.MaxArchiveEntries)
+		}
+	})
 }
