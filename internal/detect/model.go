@@ -82,8 +82,11 @@ func (d *Detector) Model(data []byte) (Candidate, bool) {
 		rule, sev = RulePickleSuspiciousImport, sas.SeverityMedium
 	case pickle.Unknown:
 		// Only a recognised model that could not be judged; plain zips,
-		// tars and other bytes are not models.
-		if res.Format == pickle.FormatNotAModel || res.Format == pickle.FormatZip || res.Format == pickle.FormatTar {
+		// tars and other bytes are not models, and neither is a 7z whose
+		// members were all read and held none (one with a member that
+		// could not be read is reported: it may hide one).
+		if res.Format == pickle.FormatNotAModel || res.Format == pickle.FormatZip || res.Format == pickle.FormatTar ||
+			res.Format == pickle.Format7z && len(res.Findings) == 0 {
 			return Candidate{}, false
 		}
 		rule, sev = RulePickleUnknown, sas.SeverityLow

