@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -575,5 +576,38 @@ func TestGitRunsNoRepoCommands(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{root + "/.gitattributes", root + "/a.txt"}, files); diff != "" {
 		t.Errorf("work tree files (-want +got):\n%s", diff)
+	}
+}
+
+// HEAD's compressed files are read before the history walk reaches them:
+// the walk goes newest first, and an archive committed long ago would
+// otherwise be expanded last, by one worker, while the others idle. The
+// walk still attributes it to the commit that introduced it.
+func TestGitCompressedFilesFirst(t *testing.T) {
+	r := newRepo(t)
+	tgz := gz(t, "", tarOf(t, entry{name: "conf/app.env", data: "x=1\n"}))
+	r.write("data/old.tar.gz", tgz)
+	r.commit("an archive, long ago")
+	for i := range 5 {
+		r.write(fmt.Sprintf("src/f%d.go", i), fmt.Sprintf("package f%d\n", i))
+		r.commit(fmt.Sprintf("change %d", i))
+	}
+	g := openGitT(t, r.dir, Options{Workers: 1})
+	var first string
+	err := g.Scan(context.Background(), func(f *Fragment) error {
+		if first == "" {
+			first = f.Path
+		}
+		return nil
+	}, func(Error) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != "data/old.tar.gz" {
+		t.Errorf("first fragment = %q, want data/old.tar.gz", first)
+	}
+	origins := g.Origins(r.blobID(tgz))
+	if len(origins) != 1 || origins[0].Path != "data/old.tar.gz" || !origins[0].InHead {
+		t.Errorf("origins = %+v, want the first commit, at HEAD", origins)
 	}
 }
