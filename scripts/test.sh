@@ -46,3 +46,6 @@ ensure_services() {
 ensure_services
 go vet ./...
 go test -count=1 ./...
+# The prefilter's portable build (no assembly), as other architectures get it.
+go vet -tags purego ./internal/detect
+go test -count=1 -tags purego ./internal/detect
