@@ -350,6 +350,23 @@ func TestMalformed(t *testing.T) {
 	}
 }
 
+// copyEncodedHeader is an encoded header (kEncodedHeader) whose content
+// is the packed stream at pos, stored with the Copy coder, of inner's
+// length; with crc its CRC is written too.
+func copyEncodedHeader(pos int, inner []byte, crc bool) []byte {
+	h := []byte{0x17, 0x06}
+	h = sevenzipwrite.AppendNumber(h, uint64(pos))
+	h = append(h, 0x01, 0x09)
+	h = sevenzipwrite.AppendNumber(h, uint64(len(inner)))
+	h = append(h, 0x00, 0x07, 0x0B, 0x01, 0x00, 0x01, 0x01, 0x00, 0x0C)
+	h = sevenzipwrite.AppendNumber(h, uint64(len(inner)))
+	if crc {
+		h = append(h, 0x0A, 0x01)
+		h = binary.LittleEndian.AppendUint32(h, crc32.ChecksumIEEE(inner))
+	}
+	return append(h, 0x00, 0x00)
+}
+
 // encodedLoop is an encoded header that decodes to itself... as near as
 // can be: an encoded header whose content is another encoded header, five
 // deep.
@@ -361,14 +378,7 @@ func encodedLoop(t *testing.T) []byte {
 		// at it.
 		pos := len(packed)
 		packed = append(packed, inner...)
-		h := []byte{0x17, 0x06}
-		h = sevenzipwrite.AppendNumber(h, uint64(pos))
-		h = append(h, 0x01, 0x09)
-		h = sevenzipwrite.AppendNumber(h, uint64(len(inner)))
-		h = append(h, 0x00, 0x07, 0x0B, 0x01, 0x00, 0x01, 0x01, 0x00, 0x0C)
-		h = sevenzipwrite.AppendNumber(h, uint64(len(inner)))
-		h = append(h, 0x00, 0x00)
-		inner = h
+		inner = copyEncodedHeader(pos, inner, false)
 	}
 	return sevenzipwrite.Raw(packed, inner)
 }
@@ -382,16 +392,7 @@ func TestEncodedHeaderChain(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		pos := len(packed)
 		packed = append(packed, h...)
-		e := []byte{0x17, 0x06}
-		e = sevenzipwrite.AppendNumber(e, uint64(pos))
-		e = append(e, 0x01, 0x09)
-		e = sevenzipwrite.AppendNumber(e, uint64(len(h)))
-		e = append(e, 0x00, 0x07, 0x0B, 0x01, 0x00, 0x01, 0x01, 0x00, 0x0C)
-		e = sevenzipwrite.AppendNumber(e, uint64(len(h)))
-		e = append(e, 0x0A, 0x01)
-		e = binary.LittleEndian.AppendUint32(e, crc32.ChecksumIEEE(h))
-		e = append(e, 0x00, 0x00)
-		h = e
+		h = copyEncodedHeader(pos, h, true)
 	}
 	a, err := Open(bytes.NewReader(sevenzipwrite.Raw(packed, h)), int64(32+len(packed)+len(h)), Limits{})
 	if err != nil || len(a.Files) != 0 {
